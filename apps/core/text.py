@@ -1,0 +1,56 @@
+"""Text normalisation shared by every form and search input (DESIGN.md, "Text
+normalisation"): NFKC folds full-width letters and digits typed on a Japanese keyboard
+into their ASCII forms and half-width katakana into full-width, so both spellings match."""
+
+import unicodedata
+
+from django import forms
+
+
+def normalize_text(value: str | None) -> str:
+    if value is None:
+        return ""
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def normalize_digits(value: str | None) -> str:
+    """NFKC-normalise and drop the separators people type inside numbers (spaces, hyphens)."""
+    text = normalize_text(value)
+    for separator in (" ", "-", "\u2212", "\u30fc"):
+        text = text.replace(separator, "")
+    return text
+
+
+class NormalizedCharField(forms.CharField):
+    def to_python(self, value):
+        value = super().to_python(value)
+        return normalize_text(value) if value else value
+
+
+class NormalizingFormMixin:
+    """NFKC-normalises and trims every text value a bound form receives, before any field
+    validates it. Passwords are left exactly as typed."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            return
+        secret = {
+            self.add_prefix(name)
+            for name, field in self.fields.items()
+            if isinstance(field.widget, forms.PasswordInput)
+        }
+        data = self.data.copy()
+        if hasattr(data, "setlist"):
+            for key in list(data.keys()):
+                if key not in secret and "password" not in key:
+                    data.setlist(key, [_normalize_value(v) for v in data.getlist(key)])
+        else:
+            for key, value in list(data.items()):
+                if key not in secret and "password" not in key:
+                    data[key] = _normalize_value(value)
+        self.data = data
+
+
+def _normalize_value(value):
+    return normalize_text(value) if isinstance(value, str) else value
