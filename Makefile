@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt messages compilemessages migrate seed clean
+.PHONY: help install run test lint fmt messages compilemessages check-translations migrate seed clean
 
 help: ## Show this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ compilemessages: $(STAMP) ## Compile translations (.po -> .mo) with Babel, no GN
 
 messages: $(STAMP) ## Re-extract translatable strings into locale/ja (needs GNU gettext)
 	$(PY) manage.py makemessages -l ja --no-location --no-obsolete -i '.venv/*' -i 'staticfiles/*'
+
+check-translations: $(STAMP) ## Fail if the Japanese catalogue is stale or incomplete
+	$(PY) scripts/check_translations.py
 
 migrate: $(STAMP)
 	mkdir -p var/mail

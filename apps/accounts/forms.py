@@ -12,9 +12,11 @@ from apps.core.text import NormalizingFormMixin
 
 def _consent_label():
     return format_html(
-        _('I agree to the <a href="{terms}">terms of use</a> and the <a href="{privacy}">'
-          "privacy policy</a>, including that my organization's contact details may be "
-          "shown to US government agencies."),
+        _(
+            'I agree to the <a href="{terms}">terms of use</a> and the <a href="{privacy}">'
+            "privacy policy</a>, including that my organization's contact details may be "
+            "shown to US government agencies."
+        ),
         terms=reverse_lazy("core:terms"),
         privacy=reverse_lazy("core:privacy"),
     )

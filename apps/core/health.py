@@ -1,5 +1,7 @@
 """Health probes used by /healthz. Each returns None when healthy or a short reason."""
 
+import contextlib
+
 from django.conf import settings
 from django.db import connections
 
@@ -28,8 +30,6 @@ def check_redis() -> str | None:
     except Exception as exc:
         return exc.__class__.__name__
     finally:
-        try:
+        with contextlib.suppress(Exception):  # closing a failed client may fail too
             client.close()
-        except Exception:  # noqa: S110 - closing a failed client may fail too
-            pass
     return None

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponse, JsonResponse
@@ -8,8 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
-
-from allauth.account.decorators import secure_admin_login
 
 from apps.core import health
 from apps.core.admin_site import user_has_mfa

@@ -6,4 +6,23 @@ app_name = "organizations"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("organizations/new/", views.organization_create, name="create"),
+    path("organizations/<int:pk>/", views.organization_detail, name="detail"),
+    path("organizations/<int:pk>/invite/", views.invitation_create, name="invite"),
+    path("organizations/<int:pk>/join/", views.join_request_create, name="join"),
+    path(
+        "organizations/invitations/<int:pk>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("organizations/invitations/<str:token>/", views.invitation_accept, name="invitation"),
+    path("organizations/members/<int:pk>/", views.membership_update, name="membership_update"),
+    path(
+        "organizations/members/<int:pk>/remove/", views.membership_remove, name="membership_remove"
+    ),
+    path(
+        "organizations/join-requests/<int:pk>/",
+        views.join_request_decide,
+        name="join_request_decide",
+    ),
 ]

@@ -1,7 +1,266 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from apps.organizations import permissions, selectors, services
+from apps.organizations.forms import (
+    InvitationForm,
+    JoinRequestForm,
+    MembershipForm,
+    OrganizationForm,
+)
+from apps.organizations.models import Invitation, JoinRequest, Membership, Organization
+
+
+def _language() -> str:
+    return "ja" if (get_language() or "").startswith("ja") else "en"
 
 
 @login_required
 def dashboard(request):
-    return render(request, "organizations/dashboard.html")
+    memberships = list(selectors.memberships_for(request.user))
+    suggested_firm = selectors.firm_for_email(request.user.email)
+    if suggested_firm and any(m.organization_id == suggested_firm.pk for m in memberships):
+        suggested_firm = None
+    pending_request = (
+        suggested_firm is not None
+        and JoinRequest.objects.filter(
+            user=request.user, organization=suggested_firm, status=JoinRequest.Status.PENDING
+        ).exists()
+    )
+    return render(
+        request,
+        "organizations/dashboard.html",
+        {
+            "memberships": memberships,
+            "invitations": selectors.open_invitations_for(request.user),
+            "join_requests": selectors.pending_join_requests_for_owner(request.user),
+            "suggested_firm": suggested_firm,
+            "pending_request": pending_request,
+            "join_form": JoinRequestForm(),
+        },
+    )
+
+
+@login_required
+def organization_create(request):
+    suggested_firm = selectors.firm_for_email(request.user.email)
+    if request.method == "POST":
+        form = OrganizationForm(request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            kind = data.pop("kind")
+            try:
+                organization = services.organization_register(actor=request.user, kind=kind, **data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if organization.needs_verification:
+                    messages.info(
+                        request,
+                        _(
+                            "%(name)s is registered and awaits verification by the portal's "
+                            "operators. Until then its members have the public's access only."
+                        )
+                        % {"name": organization.name},
+                    )
+                else:
+                    messages.success(
+                        request, _("%(name)s is registered.") % {"name": organization.name}
+                    )
+                return redirect(organization)
+    else:
+        kind = request.GET.get("kind")
+        initial = {"kind": kind if kind in Organization.Kind.values else Organization.Kind.FIRM}
+        domain = request.user.email_domain
+        if suggested_firm is None and not _is_free(domain):
+            initial["email_domain"] = domain
+        form = OrganizationForm(initial=initial)
+    return render(
+        request,
+        "organizations/organization_form.html",
+        {"form": form, "suggested_firm": suggested_firm},
+    )
+
+
+def _is_free(domain: str) -> bool:
+    from apps.organizations.freemail import is_free_mail_domain
+
+    return is_free_mail_domain(domain)
+
+
+@login_required
+def organization_detail(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    if not permissions.can_view_organization(request.user, organization):
+        raise PermissionDenied
+    can_manage = permissions.can_manage(request.user, organization)
+    context = {
+        "organization": organization,
+        "members": selectors.members_of(organization),
+        "can_manage": can_manage,
+    }
+    if can_manage:
+        context.update(
+            invitations=selectors.open_invitations_of(organization),
+            join_requests=selectors.pending_join_requests_of(organization),
+            invite_form=InvitationForm(),
+        )
+    return render(request, "organizations/organization_detail.html", context)
+
+
+@login_required
+def invitation_create(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    if not permissions.can_manage(request.user, organization):
+        raise PermissionDenied
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(
+                organization=organization,
+                actor=request.user,
+                language=_language(),
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("An invitation was sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect(organization)
+    return render(
+        request,
+        "organizations/invitation_form.html",
+        {"organization": organization, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk):
+    invitation = get_object_or_404(Invitation.objects.select_related("organization"), pk=pk)
+    if not permissions.can_manage(request.user, invitation.organization):
+        raise PermissionDenied
+    services.invitation_revoke(invitation=invitation, actor=request.user)
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect(invitation.organization)
+
+
+@login_required
+def invitation_accept(request, token):
+    invitation = get_object_or_404(Invitation.objects.select_related("organization"), token=token)
+    error = None
+    if not invitation.is_open:
+        error = _("This invitation has expired or was already used.")
+    elif invitation.email.lower() != request.user.email.lower():
+        error = _(
+            "This invitation was sent to %(email)s. Sign in with that address to accept it."
+        ) % {"email": invitation.email}
+    if request.method == "POST" and error is None:
+        services.invitation_accept(invitation=invitation, user=request.user)
+        messages.success(
+            request, _("You joined %(name)s.") % {"name": invitation.organization.name}
+        )
+        return redirect(invitation.organization)
+    return render(
+        request,
+        "organizations/invitation_accept.html",
+        {"invitation": invitation, "error": error},
+        status=403 if error and request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def membership_update(request, pk):
+    membership = get_object_or_404(Membership.objects.select_related("organization", "user"), pk=pk)
+    if not permissions.can_manage(request.user, membership.organization):
+        raise PermissionDenied
+    form = MembershipForm(request.POST, instance=membership)
+    if form.is_valid():
+        try:
+            services.membership_update(
+                membership=membership,
+                actor=request.user,
+                role=form.cleaned_data["role"],
+                is_export_control_officer=form.cleaned_data["is_export_control_officer"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The member's role was updated."))
+    else:
+        messages.error(
+            request,
+            _("The role could not be changed: %(errors)s") % {"errors": form.errors.as_text()},
+        )
+    return redirect(membership.organization)
+
+
+@login_required
+@require_POST
+def membership_remove(request, pk):
+    membership = get_object_or_404(Membership.objects.select_related("organization", "user"), pk=pk)
+    if membership.user_id != request.user.pk and not permissions.can_manage(
+        request.user, membership.organization
+    ):
+        raise PermissionDenied
+    try:
+        services.membership_remove(membership=membership, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(membership.organization)
+    if membership.user_id == request.user.pk:
+        messages.success(request, _("You left %(name)s.") % {"name": membership.organization.name})
+        return redirect("organizations:dashboard")
+    messages.success(request, _("%(user)s was removed.") % {"user": membership.user})
+    return redirect(membership.organization)
+
+
+@login_required
+@require_POST
+def join_request_create(request, pk):
+    organization = get_object_or_404(Organization, pk=pk, kind=Organization.Kind.FIRM)
+    form = JoinRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.join_request_create(
+                user=request.user, organization=organization, message=form.cleaned_data["message"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(
+                request,
+                _("Your request to join %(name)s was sent to its owners.")
+                % {"name": organization.name},
+            )
+    return redirect("organizations:dashboard")
+
+
+@login_required
+@require_POST
+def join_request_decide(request, pk):
+    join_request = get_object_or_404(
+        JoinRequest.objects.select_related("organization", "user"), pk=pk
+    )
+    if not permissions.can_manage(request.user, join_request.organization):
+        raise PermissionDenied
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.join_request_decide(join_request=join_request, actor=request.user, approve=approve)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if approve:
+            messages.success(request, _("%(user)s joined.") % {"user": join_request.user})
+        else:
+            messages.info(request, _("The request was declined."))
+    return redirect(request.POST.get("next") or join_request.organization.get_absolute_url())

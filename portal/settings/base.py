@@ -144,14 +144,20 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kakehashi] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
-# Five wrong passwords for one address lock it for 15 minutes (counted in the shared cache).
-ACCOUNT_LOGIN_ATTEMPTS_LIMIT = env.int("LOGIN_ATTEMPTS_LIMIT", default=5)
-ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = env.int("LOGIN_ATTEMPTS_TIMEOUT", default=15 * 60)
+# Counted in the shared cache: five wrong passwords for one address lock it for 15 minutes
+# (and 10 failures a minute from one IP address lock that address).
+LOGIN_ATTEMPTS_LIMIT = env.int("LOGIN_ATTEMPTS_LIMIT", default=5)
+LOGIN_ATTEMPTS_TIMEOUT = env.int("LOGIN_ATTEMPTS_TIMEOUT", default=15 * 60)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"10/m/ip,{LOGIN_ATTEMPTS_LIMIT}/{LOGIN_ATTEMPTS_TIMEOUT}s/key",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kakehashi"
 # Staff must have an authenticator app to use the admin (enforced by apps.core.admin_site).
 ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=True)
 TERMS_VERSION = "2026-11"
+# seed_demo creates accounts with a published password: never in production.
+DEMO_DATA_ALLOWED = True
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -7,5 +7,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests that need a real worker switch this off for themselves (tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
-CACHES["default"]["KEY_PREFIX"] = "kakehashi-test"  # noqa: F405
+MEDIA_ROOT = VAR_DIR / "test-media"
+CACHES["default"]["KEY_PREFIX"] = "kakehashi-test"
+# Serve static files from the finders without a collectstatic run.
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,292 @@
+"""Every write to organizations, memberships, invitations and join requests."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from apps.accounts.models import User
+from apps.organizations import permissions, selectors
+from apps.organizations.models import Invitation, JoinRequest, Membership, Organization
+from apps.organizations.validators import normalize_corporate_number
+
+ORGANIZATION_FIELDS = (
+    "name_en",
+    "name_ja",
+    "name_kana",
+    "country",
+    "website",
+    "postal_code",
+    "prefecture",
+    "city",
+    "address",
+    "time_zone",
+    "corporate_number",
+    "uei",
+    "cage_code",
+    "email_domain",
+)
+
+
+def _duplicate_corporate_number_message(number: str) -> str:
+    existing = Organization.objects.filter(corporate_number=number).first()
+    return _(
+        "%(name)s is already registered with this Corporate Number. Ask one of its "
+        "members to invite you, or ask to join it from your dashboard; if you "
+        "believe the registration is wrong, contact the portal operators."
+    ) % {"name": existing.name if existing else _("A firm")}
+
+
+def check_corporate_number_free(number: str) -> None:
+    """Raises ValidationError naming the firm that already holds this Corporate Number."""
+    if Organization.objects.filter(corporate_number=number).exists():
+        raise ValidationError(_duplicate_corporate_number_message(number), code="taken")
+
+
+def _duplicate_corporate_number_error(number: str) -> ValidationError:
+    return ValidationError({"corporate_number": _duplicate_corporate_number_message(number)})
+
+
+@transaction.atomic
+def organization_register(*, actor: User, kind: str, **fields) -> Organization:
+    """Create an organization with the actor as its owner. Firms are usable at once;
+    agencies, intermediaries and regulators wait for an operator's verification."""
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organization fields: {sorted(unknown)}")
+    organization = Organization(kind=kind, **fields)
+    if organization.corporate_number:
+        organization.corporate_number = normalize_corporate_number(organization.corporate_number)
+    else:
+        organization.corporate_number = None
+    organization.uei = organization.uei.upper()
+    organization.cage_code = organization.cage_code.upper()
+    organization.email_domain = organization.email_domain.lower().strip()
+    organization.verification_status = (
+        Organization.Verification.PENDING
+        if kind in Organization.VETTED_KINDS
+        else Organization.Verification.NOT_REQUIRED
+    )
+    number = organization.corporate_number
+    if number and Organization.objects.filter(corporate_number=number).exists():
+        raise _duplicate_corporate_number_error(number)
+    organization.full_clean()
+    try:
+        with transaction.atomic():
+            organization.save()
+    except IntegrityError as error:  # a concurrent registration of the same number
+        raise _duplicate_corporate_number_error(organization.corporate_number) from error
+    Membership.objects.create(
+        user=actor,
+        organization=organization,
+        role=Membership.Role.OWNER,
+        is_export_control_officer=False,
+    )
+    return organization
+
+
+def _require_operator(actor: User) -> None:
+    if not permissions.is_operator(actor):
+        raise PermissionDenied(_("Only portal operators verify organizations."))
+
+
+@transaction.atomic
+def organization_verify(*, organization: Organization, actor: User, note: str = "") -> Organization:
+    _require_operator(actor)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not organization.needs_verification:
+        raise ValidationError(_("Firms do not need verification."))
+    organization.verification_status = Organization.Verification.VERIFIED
+    organization.verified_at = timezone.now()
+    organization.verified_by = actor
+    organization.verification_note = note or organization.verification_note
+    organization.save(
+        update_fields=[
+            "verification_status",
+            "verified_at",
+            "verified_by",
+            "verification_note",
+            "updated_at",
+        ]
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_reject(*, organization: Organization, actor: User, note: str) -> Organization:
+    _require_operator(actor)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if not organization.needs_verification:
+        raise ValidationError(_("Firms do not need verification."))
+    organization.verification_status = Organization.Verification.REJECTED
+    organization.verified_at = None
+    organization.verified_by = actor
+    organization.verification_note = note
+    organization.save(
+        update_fields=[
+            "verification_status",
+            "verified_at",
+            "verified_by",
+            "verification_note",
+            "updated_at",
+        ]
+    )
+    return organization
+
+
+def _require_manager(actor: User, organization: Organization) -> None:
+    if not permissions.can_manage(actor, organization):
+        raise PermissionDenied(_("Only the organization's owners can do this."))
+
+
+def _owner_count(organization: Organization) -> int:
+    return Membership.objects.filter(organization=organization, role=Membership.Role.OWNER).count()
+
+
+@transaction.atomic
+def membership_update(
+    *, membership: Membership, actor: User, role: str, is_export_control_officer: bool
+) -> Membership:
+    _require_manager(actor, membership.organization)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if (
+        membership.role == Membership.Role.OWNER
+        and role != Membership.Role.OWNER
+        and _owner_count(membership.organization) == 1
+    ):
+        raise ValidationError(_("An organization needs at least one owner."))
+    membership.role = role
+    membership.is_export_control_officer = is_export_control_officer
+    membership.full_clean()
+    membership.save(update_fields=["role", "is_export_control_officer", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    organization = membership.organization
+    if actor.pk != membership.user_id:
+        _require_manager(actor, organization)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == Membership.Role.OWNER and _owner_count(organization) == 1:
+        raise ValidationError(_("An organization needs at least one owner."))
+    membership.delete()
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    organization: Organization,
+    actor: User,
+    email: str,
+    role: str = Membership.Role.MEMBER,
+    is_export_control_officer: bool = False,
+    language: str = "en",
+) -> Invitation:
+    from apps.organizations import tasks
+
+    _require_manager(actor, organization)
+    email = email.strip().lower()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": _("This person is already a member.")})
+    if selectors.open_invitations_of(organization).filter(email__iexact=email).exists():
+        raise ValidationError({"email": _("This address has already been invited.")})
+    invitation = Invitation(
+        organization=organization,
+        email=email,
+        role=role,
+        is_export_control_officer=is_export_control_officer,
+        invited_by=actor,
+        language=language,
+    )
+    invitation.full_clean()
+    invitation.save()
+    tasks.send_invitation_email.delay_on_commit(invitation_id=invitation.pk)
+    return invitation
+
+
+def invitation_send_email(*, invitation_id: int) -> None:
+    from apps.core.email import send_templated_mail
+
+    invitation = (
+        Invitation.objects.select_related("organization", "invited_by")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or not invitation.is_open or invitation.sent_at is not None:
+        return
+    send_templated_mail(
+        template_prefix="organizations/email/invitation",
+        to=[invitation.email],
+        context={"invitation": invitation, "organization": invitation.organization},
+        language=invitation.language,
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if not invitation.is_open:
+        raise ValidationError(_("This invitation has expired or was already used."))
+    if invitation.email.lower() != user.email.lower():
+        raise PermissionDenied(
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    membership, _created = Membership.objects.get_or_create(
+        user=user,
+        organization=invitation.organization,
+        defaults={
+            "role": invitation.role,
+            "is_export_control_officer": invitation.is_export_control_officer,
+        },
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    _require_manager(actor, invitation.organization)
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+@transaction.atomic
+def join_request_create(
+    *, user: User, organization: Organization, message: str = ""
+) -> JoinRequest:
+    """Ask to join a firm at the user's e-mail domain. Free-mail addresses never match."""
+    if selectors.firm_for_email(user.email) != organization:
+        raise PermissionDenied(
+            _("Your e-mail address is not at this firm's domain. Ask an owner to invite you.")
+        )
+    if Membership.objects.filter(user=user, organization=organization).exists():
+        raise ValidationError(_("You are already a member of this firm."))
+    join_request = JoinRequest(user=user, organization=organization, message=message)
+    join_request.full_clean()
+    join_request.save()
+    return join_request
+
+
+@transaction.atomic
+def join_request_decide(*, join_request: JoinRequest, actor: User, approve: bool) -> JoinRequest:
+    _require_manager(actor, join_request.organization)
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if join_request.status != JoinRequest.Status.PENDING:
+        raise ValidationError(_("This request has already been decided."))
+    join_request.status = JoinRequest.Status.APPROVED if approve else JoinRequest.Status.DECLINED
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    if approve:
+        Membership.objects.get_or_create(
+            user=join_request.user,
+            organization=join_request.organization,
+            defaults={"role": Membership.Role.MEMBER},
+        )
+    return join_request
