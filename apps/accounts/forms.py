@@ -25,6 +25,9 @@ def _consent_label():
 class SignupForm(NormalizingFormMixin, forms.Form):
     """Extra fields on allauth's sign-up form (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
+    # allauth orders the combined form by this list: consent comes last, just above the button.
+    field_order = ["email", "display_name", "password1", "password2", "accept_terms"]
+
     display_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     accept_terms = forms.BooleanField(
         required=True,

@@ -39,6 +39,20 @@ class OrganizationForm(NormalizingFormMixin, forms.ModelForm):
             ),
         }
 
+    # Fields that only concern some kinds; portal.js hides the others (the form works without).
+    KIND_SPECIFIC = {
+        "corporate_number": "firm",
+        "name_kana": "firm intermediary regulator",
+        "uei": "agency",
+        "cage_code": "agency",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Organization.Kind.choices
+        for name, kinds in self.KIND_SPECIFIC.items():
+            self.fields[name].widget.attrs["data-kinds"] = kinds
+
     def clean_corporate_number(self):
         number = self.cleaned_data.get("corporate_number")
         if not number:

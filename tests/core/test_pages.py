@@ -65,3 +65,23 @@ def test_posts_without_a_csrf_token_are_refused():
 def test_robots_txt_keeps_crawlers_out_of_accounts_and_admin(client):
     body = client.get("/robots.txt").content.decode()
     assert "Disallow: /admin/" in body and "Disallow: /accounts/" in body
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "accounts:profile",
+        "account_email",
+        "account_change_password",
+        "mfa_index",
+        "organizations:dashboard",
+        "organizations:create",
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_signed_in_pages_render_in_the_users_language(client, name, language):
+    user = UserFactory(preferred_language=language)
+    client.force_login(user)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert f'<html lang="{language}">' in response.content.decode()
