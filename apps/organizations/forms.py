@@ -49,9 +49,10 @@ class OrganizationForm(NormalizingFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = Organization.Kind.choices
-        for name, kinds in self.KIND_SPECIFIC.items():
-            self.fields[name].widget.attrs["data-kinds"] = kinds
+        if "kind" in self.fields:
+            self.fields["kind"].choices = Organization.Kind.choices
+            for name, kinds in self.KIND_SPECIFIC.items():
+                self.fields[name].widget.attrs["data-kinds"] = kinds
 
     def clean_corporate_number(self):
         number = self.cleaned_data.get("corporate_number")
@@ -59,12 +60,24 @@ class OrganizationForm(NormalizingFormMixin, forms.ModelForm):
             return None
         number = normalize_corporate_number(number)
         validate_corporate_number(number)
-        services.check_corporate_number_free(number)
+        if number != self.instance.corporate_number:
+            services.check_corporate_number_free(number)
         return number
 
     def clean_email_domain(self):
         domain = (self.cleaned_data.get("email_domain") or "").strip().lower().lstrip("@")
         return domain
+
+
+class OrganizationUpdateForm(OrganizationForm):
+    class Meta(OrganizationForm.Meta):
+        fields = [name for name in OrganizationForm.Meta.fields if name != "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, kinds in self.KIND_SPECIFIC.items():
+            if self.instance.kind not in kinds.split():
+                del self.fields[name]
 
 
 class InvitationForm(NormalizingFormMixin, forms.Form):

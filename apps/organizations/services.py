@@ -85,6 +85,33 @@ def organization_register(*, actor: User, kind: str, **fields) -> Organization:
     return organization
 
 
+@transaction.atomic
+def organization_update(*, organization: Organization, actor: User, **fields) -> Organization:
+    """Edit an organization's profile. Its kind and verification are not editable here; a
+    verified organization that changes its legal name stays verified (operators see the
+    change in the admin's history)."""
+    _require_manager(actor, organization)
+    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown organization fields: {sorted(unknown)}")
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    for name, value in fields.items():
+        setattr(organization, name, value)
+    if organization.corporate_number:
+        organization.corporate_number = normalize_corporate_number(organization.corporate_number)
+        taken = Organization.objects.filter(corporate_number=organization.corporate_number)
+        if taken.exclude(pk=organization.pk).exists():
+            raise _duplicate_corporate_number_error(organization.corporate_number)
+    else:
+        organization.corporate_number = None
+    organization.uei = organization.uei.upper()
+    organization.cage_code = organization.cage_code.upper()
+    organization.email_domain = organization.email_domain.lower().strip()
+    organization.full_clean()
+    organization.save()
+    return organization
+
+
 def _require_operator(actor: User) -> None:
     if not permissions.is_operator(actor):
         raise PermissionDenied(_("Only portal operators verify organizations."))

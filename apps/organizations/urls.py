@@ -8,6 +8,7 @@ urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("organizations/new/", views.organization_create, name="create"),
     path("organizations/<int:pk>/", views.organization_detail, name="detail"),
+    path("organizations/<int:pk>/edit/", views.organization_update, name="update"),
     path("organizations/<int:pk>/invite/", views.invitation_create, name="invite"),
     path("organizations/<int:pk>/join/", views.join_request_create, name="join"),
     path(

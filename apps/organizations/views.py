@@ -12,6 +12,7 @@ from apps.organizations.forms import (
     JoinRequestForm,
     MembershipForm,
     OrganizationForm,
+    OrganizationUpdateForm,
 )
 from apps.organizations.models import Invitation, JoinRequest, Membership, Organization
 
@@ -111,6 +112,32 @@ def organization_detail(request, pk):
             invite_form=InvitationForm(),
         )
     return render(request, "organizations/organization_detail.html", context)
+
+
+@login_required
+def organization_update(request, pk):
+    organization = get_object_or_404(Organization, pk=pk)
+    if not permissions.can_manage(request.user, organization):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = OrganizationUpdateForm(request.POST, instance=Organization.objects.get(pk=pk))
+        if form.is_valid():
+            try:
+                services.organization_update(
+                    organization=organization, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The organization's details were saved."))
+                return redirect(organization)
+    else:
+        form = OrganizationUpdateForm(instance=organization)
+    return render(
+        request,
+        "organizations/organization_update.html",
+        {"form": form, "organization": organization},
+    )
 
 
 @login_required

@@ -85,3 +85,21 @@ def test_signed_in_pages_render_in_the_users_language(client, name, language):
     response = client.get(reverse(name))
     assert response.status_code == 200
     assert f'<html lang="{language}">' in response.content.decode()
+
+
+def test_server_error_page_is_friendly(rf):
+    from django.utils import translation
+
+    from apps.core.views import server_error
+
+    with translation.override("en"):
+        response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def test_permission_denied_page_is_friendly(client, firm):
+    client.force_login(UserFactory())
+    response = client.get(reverse("organizations:detail", args=[firm.pk]))
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.content.decode()

@@ -187,3 +187,22 @@ def test_organization_page_query_count_does_not_grow_with_members(
         MembershipFactory(organization=firm)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("organizations:detail", args=[firm.pk]))
+
+
+def test_owner_edits_the_details_and_a_bad_value_keeps_the_rest(client, firm, firm_owner):
+    client.force_login(firm_owner)
+    url = reverse("organizations:update", args=[firm.pk])
+    data = {**FIRM_FORM, "corporate_number": firm.corporate_number, "city": "Kawasaki"}
+    data.pop("kind")
+    response = client.post(url, {**data, "name_kana": "kawasaki"})
+    assert response.status_code == 200
+    assert 'value="Kawasaki"' in response.content.decode()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    firm.refresh_from_db()
+    assert firm.city == "Kawasaki"
+
+
+def test_member_cannot_edit_the_details(client, firm, firm_member):
+    client.force_login(firm_member)
+    assert client.get(reverse("organizations:update", args=[firm.pk])).status_code == 403
