@@ -67,3 +67,14 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organization = factory.SubFactory(OrganizationFactory)
     role = Membership.Role.MEMBER
+
+
+class IntermediaryFactory(AgencyFactory):
+    kind = Organization.Kind.INTERMEDIARY
+    name_en = factory.Sequence(lambda n: f"Intermediary {n}")
+
+
+class RegulatorFactory(AgencyFactory):
+    kind = Organization.Kind.REGULATOR
+    name_en = factory.Sequence(lambda n: f"Export-control office {n}")
+    country = "JP"

@@ -36,6 +36,7 @@ class OrganizationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     inlines = [MembershipInline]
+    autocomplete_fields = ["primary_contact"]
     actions = ["verify_selected", "reject_selected"]
     date_hierarchy = "created_at"
     fieldsets = (
@@ -47,6 +48,18 @@ class OrganizationAdmin(admin.ModelAdmin):
         (
             _("Identifiers"),
             {"fields": ("corporate_number", "uei", "cage_code", "website", "email_domain")},
+        ),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "employees_band",
+                    "founded_year",
+                    "pitch_en",
+                    "pitch_ja",
+                    "primary_contact",
+                )
+            },
         ),
         (
             _("Verification"),

@@ -1,7 +1,10 @@
 import secrets
+import zoneinfo
 from datetime import timedelta
+from typing import NamedTuple
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -70,6 +73,29 @@ class Prefecture(models.TextChoices):
     OKINAWA = "47", _("Okinawa")
 
 
+PITCH_MAX_LENGTH = 600
+FOUNDED_YEAR_MIN = 1800
+
+
+class LocalizedText(NamedTuple):
+    """A bilingual text as one viewer sees it: in their language, else in the other one
+    (`is_fallback` then says so, for the page to mark it)."""
+
+    text: str
+    language: str
+    is_fallback: bool
+
+
+def localized_text(text_en: str, text_ja: str) -> LocalizedText:
+    wanted, other = ("ja", "en") if (get_language() or "en").startswith("ja") else ("en", "ja")
+    texts = {"en": text_en, "ja": text_ja}
+    if texts[wanted]:
+        return LocalizedText(texts[wanted], wanted, False)
+    if texts[other]:
+        return LocalizedText(texts[other], other, True)
+    return LocalizedText("", wanted, False)
+
+
 class Organization(TimeStampedModel):
     """A firm, a US agency office, an intermediary or an export-control regulator."""
 
@@ -84,6 +110,13 @@ class Organization(TimeStampedModel):
         PENDING = "pending", _("Awaiting verification")
         VERIFIED = "verified", _("Verified")
         REJECTED = "rejected", _("Rejected")
+
+    class EmployeesBand(models.TextChoices):
+        B1_9 = "1-9", _("1–9 employees")
+        B10_49 = "10-49", _("10–49 employees")
+        B50_299 = "50-299", _("50–299 employees")
+        B300_999 = "300-999", _("300–999 employees")
+        B1000_PLUS = "1000+", _("1,000 employees or more")
 
     # Kinds whose members gain rights beyond the public's only once an operator verifies.
     VETTED_KINDS = (Kind.AGENCY, Kind.INTERMEDIARY, Kind.REGULATOR)
@@ -147,6 +180,45 @@ class Organization(TimeStampedModel):
         related_name="+",
     )
     verification_note = models.TextField(_("verification note"), blank=True)
+    # The firm profile agencies read.
+    employees_band = models.CharField(
+        _("number of employees"), max_length=10, choices=EmployeesBand.choices, blank=True
+    )
+    founded_year = models.PositiveSmallIntegerField(_("founding year"), null=True, blank=True)
+    pitch_en = models.TextField(
+        _("pitch (English)"),
+        max_length=PITCH_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(PITCH_MAX_LENGTH)],
+        help_text=_(
+            "Two or three sentences for US program offices: what your technology does, "
+            "which problem it solves and what it has already shown (customers, trials, "
+            "readiness). At most 600 characters."
+        ),
+    )
+    pitch_ja = models.TextField(
+        _("pitch (Japanese)"),
+        max_length=PITCH_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(PITCH_MAX_LENGTH)],
+        help_text=_(
+            "The same pitch in Japanese, for Japanese partners and reviewers. At most 600 "
+            "characters."
+        ),
+    )
+    primary_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("primary contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The member whom agencies may contact about this organization. Verified agency, "
+            "intermediary and regulator staff see this person's name and e-mail address once "
+            "they have accepted the terms of use."
+        ),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
     )
@@ -168,6 +240,10 @@ class Organization(TimeStampedModel):
                 condition=~Q(name_en="") | ~Q(name_ja=""),
                 name="organization_has_a_name",
                 violation_error_message=_("Give the legal name in English or Japanese."),
+            ),
+            models.CheckConstraint(
+                condition=Q(founded_year__isnull=True) | Q(founded_year__gte=FOUNDED_YEAR_MIN),
+                name="organization_founded_year_plausible",
             ),
             models.CheckConstraint(
                 condition=Q(kind="firm", verification_status="not_required")
@@ -195,6 +271,21 @@ class Organization(TimeStampedModel):
             errors["prefecture"] = _("A prefecture is given only for an address in Japan.")
         if not self.name_en and not self.name_ja:
             errors["name_en"] = _("Give the legal name in English or Japanese.")
+        if self.founded_year is not None:
+            this_year = self._current_year()
+            if not FOUNDED_YEAR_MIN <= self.founded_year <= this_year:
+                errors["founded_year"] = _(
+                    "Give the year the firm was founded, between %(first)d and %(last)d."
+                ) % {"first": FOUNDED_YEAR_MIN, "last": this_year}
+        if self.primary_contact_id is not None and not (
+            self.pk is not None
+            and Membership.objects.filter(
+                organization_id=self.pk, user_id=self.primary_contact_id
+            ).exists()
+        ):
+            errors["primary_contact"] = _(
+                "The primary contact must be a member of the organization."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -203,6 +294,19 @@ class Organization(TimeStampedModel):
         if (get_language() or "en").startswith("ja"):
             return self.name_ja or self.name_en
         return self.name_en or self.name_ja
+
+    @property
+    def pitch(self) -> LocalizedText:
+        return localized_text(self.pitch_en, self.pitch_ja)
+
+    def _current_year(self) -> int:
+        """This year where the organization is (a firm founded on New Year's Day in Tokyo
+        is not in the future)."""
+        try:
+            zone = zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = zoneinfo.ZoneInfo("Asia/Tokyo")
+        return timezone.now().astimezone(zone).year
 
     @property
     def needs_verification(self) -> bool:

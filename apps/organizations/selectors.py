@@ -1,7 +1,64 @@
+from typing import NamedTuple
+
 from django.db.models import QuerySet
 
+from apps.organizations import permissions
 from apps.organizations.freemail import is_free_mail_domain
 from apps.organizations.models import Invitation, JoinRequest, Membership, Organization
+
+
+class Contact(NamedTuple):
+    name: str
+    email: str
+
+
+def organizations_with_profile() -> QuerySet[Organization]:
+    """Organizations with what their profile page shows already joined."""
+    return Organization.objects.select_related("primary_contact")
+
+
+def firm_contact_for(viewer, organization: Organization) -> Contact | None:
+    """The organization's primary contact as `viewer` may see it, else None.
+
+    Only verified agency, intermediary and regulator staff and the organization's own
+    members see it, and only once the contact person has given the consent recorded at
+    sign-up (the terms and privacy policy allow showing their details to US agencies).
+    Portal operators are not shown it here: they see it in the admin.
+    """
+    contact = organization.primary_contact
+    if contact is None or not contact.is_active or contact.terms_accepted_at is None:
+        return None
+    if not (
+        permissions.is_member(viewer, organization)
+        or permissions.is_verified_government_side(viewer)
+    ):
+        return None
+    return Contact(name=contact.get_full_name(), email=contact.email)
+
+
+def firms_owned_by(user) -> QuerySet[Organization]:
+    return Organization.objects.filter(
+        kind=Organization.Kind.FIRM,
+        memberships__user=user,
+        memberships__role=Membership.Role.OWNER,
+    ).order_by("name_en", "name_ja")
+
+
+def primary_contact_choices(organization):
+    """The people who may be an organization's primary contact: its members."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(memberships__organization=organization, is_active=True)
+        .order_by("display_name", "email")
+    )
+
+
+def has_pending_join_request(user, organization: Organization) -> bool:
+    return JoinRequest.objects.filter(
+        user=user, organization=organization, status=JoinRequest.Status.PENDING
+    ).exists()
 
 
 def memberships_for(user) -> QuerySet[Membership]:

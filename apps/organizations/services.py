@@ -25,7 +25,15 @@ ORGANIZATION_FIELDS = (
     "uei",
     "cage_code",
     "email_domain",
+    "employees_band",
+    "founded_year",
+    "pitch_en",
+    "pitch_ja",
+    "primary_contact",
 )
+# The registering user becomes the primary contact; another member can be chosen once
+# there are others.
+REGISTRATION_FIELDS = tuple(name for name in ORGANIZATION_FIELDS if name != "primary_contact")
 
 
 def _duplicate_corporate_number_message(number: str) -> str:
@@ -49,9 +57,11 @@ def _duplicate_corporate_number_error(number: str) -> ValidationError:
 
 @transaction.atomic
 def organization_register(*, actor: User, kind: str, **fields) -> Organization:
-    """Create an organization with the actor as its owner. Firms are usable at once;
-    agencies, intermediaries and regulators wait for an operator's verification."""
-    unknown = set(fields) - set(ORGANIZATION_FIELDS)
+    """Create an organization with the actor as its owner and primary contact. Firms are
+    usable at once; agencies, intermediaries and regulators wait for an operator's
+    verification. Raises ValidationError (on `corporate_number`, naming the firm to
+    contact) when the Corporate Number is already registered."""
+    unknown = set(fields) - set(REGISTRATION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown organization fields: {sorted(unknown)}")
     organization = Organization(kind=kind, **fields)
@@ -82,6 +92,8 @@ def organization_register(*, actor: User, kind: str, **fields) -> Organization:
         role=Membership.Role.OWNER,
         is_export_control_officer=False,
     )
+    organization.primary_contact = actor
+    organization.save(update_fields=["primary_contact", "updated_at"])
     return organization
 
 
@@ -198,6 +210,22 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     if membership.role == Membership.Role.OWNER and _owner_count(organization) == 1:
         raise ValidationError(_("An organization needs at least one owner."))
     membership.delete()
+    _hand_over_primary_contact(organization_id=membership.organization_id, leaver=membership.user)
+
+
+def _hand_over_primary_contact(*, organization_id: int, leaver: User) -> None:
+    """Agencies must never be shown someone who has left as the contact: the longest-standing
+    remaining owner takes over."""
+    organization = Organization.objects.select_for_update().get(pk=organization_id)
+    if organization.primary_contact_id != leaver.pk:
+        return
+    organization.primary_contact_id = (
+        Membership.objects.filter(organization=organization, role=Membership.Role.OWNER)
+        .order_by("created_at", "pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    organization.save(update_fields=["primary_contact", "updated_at"])
 
 
 @transaction.atomic

@@ -6,6 +6,9 @@ app_name = "organizations"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("onboarding/", views.onboarding, name="onboarding"),
+    path("onboarding/<int:pk>/details/", views.onboarding_details, name="onboarding_details"),
+    path("onboarding/<int:pk>/pitch/", views.onboarding_pitch, name="onboarding_pitch"),
     path("organizations/new/", views.organization_create, name="create"),
     path("organizations/<int:pk>/", views.organization_detail, name="detail"),
     path("organizations/<int:pk>/edit/", views.organization_update, name="update"),

@@ -1,13 +1,18 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.organizations import permissions, selectors, services
 from apps.organizations.forms import (
+    FirmDetailsForm,
+    FirmPitchForm,
+    FirmRegistrationForm,
     InvitationForm,
     JoinRequestForm,
     MembershipForm,
@@ -27,11 +32,8 @@ def dashboard(request):
     suggested_firm = selectors.firm_for_email(request.user.email)
     if suggested_firm and any(m.organization_id == suggested_firm.pk for m in memberships):
         suggested_firm = None
-    pending_request = (
-        suggested_firm is not None
-        and JoinRequest.objects.filter(
-            user=request.user, organization=suggested_firm, status=JoinRequest.Status.PENDING
-        ).exists()
+    pending_request = suggested_firm is not None and selectors.has_pending_join_request(
+        request.user, suggested_firm
     )
     return render(
         request,
@@ -96,7 +98,7 @@ def _is_free(domain: str) -> bool:
 
 @login_required
 def organization_detail(request, pk):
-    organization = get_object_or_404(Organization, pk=pk)
+    organization = get_object_or_404(selectors.organizations_with_profile(), pk=pk)
     if not permissions.can_view_organization(request.user, organization):
         raise PermissionDenied
     can_manage = permissions.can_manage(request.user, organization)
@@ -104,6 +106,7 @@ def organization_detail(request, pk):
         "organization": organization,
         "members": selectors.members_of(organization),
         "can_manage": can_manage,
+        "contact": selectors.firm_contact_for(request.user, organization),
     }
     if can_manage:
         context.update(
@@ -291,3 +294,116 @@ def join_request_decide(request, pk):
         else:
             messages.info(request, _("The request was declined."))
     return redirect(request.POST.get("next") or join_request.organization.get_absolute_url())
+
+
+# Firm onboarding: three steps after sign-up. Step 1 registers the firm (or offers to join
+# the firm at the user's e-mail domain); steps 2 and 3 fill in its profile through the
+# same service as the edit page, so that each step is saved on its own and "Skip for now"
+# loses nothing already entered.
+
+
+def _onboarding_done_url() -> str:
+    return reverse(getattr(settings, "FIRM_ONBOARDING_DONE_URL", "organizations:dashboard"))
+
+
+def _firm_managed_by(user, pk) -> Organization:
+    organization = get_object_or_404(Organization, pk=pk, kind=Organization.Kind.FIRM)
+    if not permissions.can_manage(user, organization):
+        raise PermissionDenied
+    return organization
+
+
+@login_required
+def onboarding(request):
+    user = request.user
+    suggested_firm = selectors.firm_for_email(user.email)
+    if suggested_firm is not None and permissions.is_member(user, suggested_firm):
+        suggested_firm = None
+    owned_firms = list(selectors.firms_owned_by(user))
+    if request.method == "POST":
+        form = FirmRegistrationForm(request.POST)
+        if form.is_valid():
+            try:
+                organization = services.organization_register(
+                    actor=user,
+                    kind=Organization.Kind.FIRM,
+                    country="JP",
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request, _("%(name)s is registered.") % {"name": organization.name}
+                )
+                return redirect("organizations:onboarding_details", pk=organization.pk)
+    else:
+        initial = {}
+        if suggested_firm is None and not _is_free(user.email_domain):
+            initial["email_domain"] = user.email_domain
+        form = FirmRegistrationForm(initial=initial)
+    # Joining the colleague's firm, or continuing one's own, comes first; registering
+    # another firm stays one click away.
+    show_form = (
+        request.method == "POST"
+        or "register" in request.GET
+        or (suggested_firm is None and not owned_firms)
+    )
+    return render(
+        request,
+        "organizations/onboarding_firm.html",
+        {
+            "step": 1,
+            "form": form,
+            "show_form": show_form,
+            "suggested_firm": suggested_firm,
+            "pending_request": suggested_firm is not None
+            and selectors.has_pending_join_request(user, suggested_firm),
+            "join_form": JoinRequestForm(),
+            "owned_firms": owned_firms,
+        },
+    )
+
+
+@login_required
+def onboarding_details(request, pk):
+    organization = _firm_managed_by(request.user, pk)
+    form = FirmDetailsForm(request.POST or None, instance=Organization.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(
+                organization=organization, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("organizations:onboarding_pitch", pk=organization.pk)
+    return render(
+        request,
+        "organizations/onboarding_details.html",
+        {"step": 2, "form": form, "organization": organization},
+    )
+
+
+@login_required
+def onboarding_pitch(request, pk):
+    organization = _firm_managed_by(request.user, pk)
+    form = FirmPitchForm(request.POST or None, instance=Organization.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.organization_update(
+                organization=organization, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("The profile of %(name)s is saved.") % {"name": organization.name},
+            )
+            return redirect(_onboarding_done_url())
+    return render(
+        request,
+        "organizations/onboarding_pitch.html",
+        {"step": 3, "form": form, "organization": organization, "done_url": _onboarding_done_url()},
+    )
