@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("apps.organizations.urls")),
+    path("capabilities/", include("apps.capabilities.urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
 ]
 

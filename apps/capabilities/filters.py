@@ -1,0 +1,109 @@
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.capabilities import permissions
+from apps.capabilities.models import Capability
+from apps.core.search import filter_by_search
+from apps.core.text import normalize_text
+from apps.organizations.models import Prefecture
+from apps.taxonomy.selectors import area_with_descendants_ids, areas_tree
+
+
+def area_choices():
+    return [(area.slug, ("— " * area.depth) + area.name) for area in areas_tree()]
+
+
+class CapabilityFilter(django_filters.FilterSet):
+    """The directory's filters; the same query string drives the CSV export."""
+
+    q = django_filters.CharFilter(
+        label=_("Keywords"),
+        method="filter_q",
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("e.g. SAR, 衛星, additive")}
+        ),
+    )
+    area = django_filters.ChoiceFilter(
+        label=_("Technology area"),
+        choices=area_choices,
+        method="filter_area",
+        empty_label=_("All areas"),
+    )
+    trl_min = django_filters.NumberFilter(
+        label=_("TRL from"), field_name="trl", lookup_expr="gte", min_value=1, max_value=9
+    )
+    trl_max = django_filters.NumberFilter(
+        label=_("TRL to"), field_name="trl", lookup_expr="lte", min_value=1, max_value=9
+    )
+    prefecture = django_filters.ChoiceFilter(
+        label=_("Prefecture"),
+        field_name="organization__prefecture",
+        choices=Prefecture.choices,
+        empty_label=_("All prefectures"),
+    )
+    dual_use = django_filters.BooleanFilter(
+        label=_("Dual-use"),
+        field_name="is_dual_use",
+        widget=forms.Select(
+            choices=[("", _("Any")), ("true", _("Dual-use only")), ("false", _("Not dual-use"))]
+        ),
+    )
+    export_control = django_filters.ChoiceFilter(
+        label=_("Export-control status"),
+        field_name="export_control_status",
+        choices=Capability.ExportControl.choices,
+        empty_label=_("Any"),
+    )
+    ordering = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        method="filter_ordering",
+        choices=[
+            ("relevance", _("Relevance")),
+            ("newest", _("Newest")),
+            ("trl_desc", _("Readiness, highest first")),
+            ("trl", _("Readiness, lowest first")),
+        ],
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Capability
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        super().__init__(data, *args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        if not permissions.sees_agency_only(user):
+            # Export-control details are for verified agency, intermediary and regulator staff.
+            del self.filters["export_control"]
+        self._ranked = False
+
+    def filter_q(self, queryset, name, value):
+        value = normalize_text(value)
+        if not value:
+            return queryset
+        queryset, self._ranked = filter_by_search(queryset, value)
+        return queryset
+
+    def filter_area(self, queryset, name, value):
+        ids = area_with_descendants_ids(value)
+        tagged = Capability.areas.through.objects.filter(technologyarea_id__in=ids)
+        return queryset.filter(pk__in=tagged.values("capability_id"))
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied last, in `qs`, so that relevance can see the search
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        ordering = (
+            self.form.cleaned_data.get("ordering") if hasattr(self.form, "cleaned_data") else ""
+        )
+        if ordering in ("", None, "relevance"):
+            if self._ranked:
+                return queryset.order_by("-search_rank", "-published_at", "-pk")
+            return queryset.order_by("-published_at", "-pk")
+        return queryset.order_by(
+            {"newest": "-published_at", "trl_desc": "-trl", "trl": "trl"}[ordering], "-pk"
+        )

@@ -1,0 +1,219 @@
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.models import TimeStampedModel
+from apps.core.uploads import PdfFileValidator
+from apps.organizations.models import Organization
+from apps.taxonomy.models import TechnologyArea
+
+BROCHURE_MAX_BYTES = 10 * 1024 * 1024
+
+# The standard one-line definitions of technology readiness levels (US DoD / NASA).
+TRL_DEFINITIONS = {
+    1: _("Basic principles observed and reported"),
+    2: _("Technology concept and/or application formulated"),
+    3: _("Analytical and experimental critical function and/or proof of concept"),
+    4: _("Component and/or breadboard validation in a laboratory environment"),
+    5: _("Component and/or breadboard validation in a relevant environment"),
+    6: _("System/subsystem model or prototype demonstration in a relevant environment"),
+    7: _("System prototype demonstration in an operational environment"),
+    8: _("Actual system completed and qualified through test and demonstration"),
+    9: _("Actual system proven through successful mission operations"),
+}
+
+
+def trl_choices():
+    return [(level, f"TRL {level} — {text}") for level, text in TRL_DEFINITIONS.items()]
+
+
+def brochure_path(instance, filename):
+    return f"capabilities/{instance.organization_id}/brochures/{filename}"
+
+
+class Capability(TimeStampedModel):
+    """What a firm can do, in English and/or Japanese, for agencies to find."""
+
+    class ExportControl(models.TextChoices):
+        NOT_LISTED = "not_listed", _("Not listed (not controlled)")
+        LISTED = "listed", _("Listed under Japan's control lists")
+        UNKNOWN = "unknown", _("Unknown — classification needed")
+
+    class Visibility(models.TextChoices):
+        AGENCIES = "agencies", _("Verified agencies and intermediaries only")
+        PUBLIC = "public", _("Also in the public directory")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("firm"),
+        on_delete=models.CASCADE,
+        related_name="capabilities",
+        limit_choices_to={"kind": Organization.Kind.FIRM},
+    )
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    title_ja = models.CharField(_("title (Japanese)"), max_length=200, blank=True)
+    summary_en = models.TextField(_("summary (English)"), max_length=1000, blank=True)
+    summary_ja = models.TextField(_("summary (Japanese)"), max_length=1000, blank=True)
+    description_en = models.TextField(_("description (English)"), max_length=10000, blank=True)
+    description_ja = models.TextField(_("description (Japanese)"), max_length=10000, blank=True)
+    areas = models.ManyToManyField(
+        TechnologyArea, verbose_name=_("technology areas"), related_name="capabilities"
+    )
+    trl = models.PositiveSmallIntegerField(
+        _("technology readiness level"),
+        choices=trl_choices,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+    )
+    is_dual_use = models.BooleanField(_("dual-use"), default=True)
+    civil_application_en = models.TextField(
+        _("civil application (English)"), max_length=2000, blank=True
+    )
+    civil_application_ja = models.TextField(
+        _("civil application (Japanese)"), max_length=2000, blank=True
+    )
+    export_control_status = models.CharField(
+        _("export-control status"),
+        max_length=20,
+        choices=ExportControl.choices,
+        default=ExportControl.UNKNOWN,
+    )
+    control_list_item = models.CharField(
+        _("control list item number"),
+        max_length=50,
+        blank=True,
+        help_text=_("The item number in Japan's Export Trade Control Order, e.g. 2(1) or 4(7)."),
+    )
+    keywords = models.CharField(
+        _("keywords"),
+        max_length=500,
+        blank=True,
+        help_text=_("Comma-separated, in either language, e.g. SAR, 小型衛星, small-sat."),
+    )
+    prior_work_en = models.TextField(
+        _("prior defense or government work (English)"), max_length=4000, blank=True
+    )
+    prior_work_ja = models.TextField(
+        _("prior defense or government work (Japanese)"), max_length=4000, blank=True
+    )
+    brochure = models.FileField(
+        _("brochure (PDF)"),
+        upload_to=brochure_path,
+        blank=True,
+        validators=[PdfFileValidator(BROCHURE_MAX_BYTES)],
+        help_text=_("Optional. A PDF of at most 10 MB."),
+    )
+    visibility = models.CharField(
+        _("visibility"), max_length=20, choices=Visibility.choices, default=Visibility.AGENCIES
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    # Search columns, maintained by services (apps.core.search).
+    search_text = models.TextField(editable=False, blank=True, default="")
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("capability")
+        verbose_name_plural = _("capabilities")
+        ordering = ["-published_at", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(trl__gte=1, trl__lte=9), name="capability_trl_between_1_and_9"
+            ),
+            models.CheckConstraint(
+                condition=~Q(title_en="") | ~Q(title_ja=""), name="capability_has_a_title"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "visibility", "-published_at"]),
+            models.Index(fields=["trl"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("capabilities:detail", args=[self.pk])
+
+    def clean(self):
+        errors = {}
+        if not self.title_en.strip() and not self.title_ja.strip():
+            errors["title_en"] = _("Give a title in English or Japanese (or both).")
+        if not self.summary_en.strip() and not self.summary_ja.strip():
+            errors["summary_en"] = _("Give a summary in English or Japanese (or both).")
+        if self.export_control_status == self.ExportControl.LISTED and not self.control_list_item:
+            errors["control_list_item"] = _(
+                "Give the control list item number of a listed technology."
+            )
+        if self.is_dual_use and not (self.civil_application_en or self.civil_application_ja):
+            errors["civil_application_en"] = _(
+                "Describe the civil application of a dual-use technology."
+            )
+        if self.organization_id and self.organization.kind != Organization.Kind.FIRM:
+            errors["organization"] = _("Only firms register capabilities.")
+        if errors:
+            raise ValidationError(errors)
+
+    def _localized(self, name: str) -> tuple[str, bool]:
+        """The field in the viewer's language, or the other one, and whether it fell back."""
+        ja = (get_language() or "en").startswith("ja")
+        first, second = ("ja", "en") if ja else ("en", "ja")
+        value = getattr(self, f"{name}_{first}")
+        if value:
+            return value, False
+        return getattr(self, f"{name}_{second}"), True
+
+    @property
+    def title(self) -> str:
+        return self._localized("title")[0]
+
+    @property
+    def summary(self) -> str:
+        return self._localized("summary")[0]
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [k.strip() for k in self.keywords.split(",") if k.strip()]
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class CapabilityRevision(models.Model):
+    """One edit of a capability: who changed which fields, when, from what to what.
+    Insert-only; shown to the firm's members as the edit history."""
+
+    capability = models.ForeignKey(Capability, on_delete=models.CASCADE, related_name="revisions")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    action = models.CharField(max_length=20)
+    changes = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("capability revision")
+        verbose_name_plural = _("capability revisions")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.capability_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,36 @@
+"""Who may see and change capabilities. The directory's row filter is
+selectors.capabilities_visible_to(); these answer for one capability."""
+
+from apps.capabilities.models import Capability
+from apps.organizations import permissions as org_permissions
+
+
+def can_edit(user, capability: Capability) -> bool:
+    return org_permissions.is_member(user, capability.organization)
+
+
+def can_create_for(user, organization) -> bool:
+    return organization.kind == "firm" and org_permissions.is_member(user, organization)
+
+
+def can_moderate(user) -> bool:
+    """Portal operators may withdraw a published capability from the directory."""
+    return org_permissions.is_operator(user)
+
+
+def sees_agency_only(user) -> bool:
+    """Verified agency, intermediary and regulator staff see capabilities marked for
+    agencies, export-control details and the CSV export."""
+    return org_permissions.is_verified_government_side(user)
+
+
+def can_view(user, capability: Capability) -> bool:
+    if can_edit(user, capability):
+        return True
+    if capability.status != Capability.Status.PUBLISHED:
+        return False
+    return capability.visibility == Capability.Visibility.PUBLIC or sees_agency_only(user)
+
+
+def can_view_export_control(user, capability: Capability) -> bool:
+    return can_edit(user, capability) or sees_agency_only(user)

@@ -1,0 +1,41 @@
+from django.db.models import Prefetch, Q, QuerySet
+
+from apps.capabilities import permissions
+from apps.capabilities.models import Capability, CapabilityRevision
+from apps.organizations.models import Membership
+from apps.taxonomy.models import TechnologyArea
+
+
+def _with_related(queryset: QuerySet[Capability]) -> QuerySet[Capability]:
+    return queryset.select_related("organization").prefetch_related(
+        Prefetch("areas", queryset=TechnologyArea.objects.select_related("parent"))
+    )
+
+
+def capabilities_visible_to(user) -> QuerySet[Capability]:
+    """Rows the directory shows this viewer: published public ones to everyone; published
+    agency-only ones to verified agency/intermediary/regulator staff; everything of the
+    viewer's own firms, drafts included."""
+    published = Q(status=Capability.Status.PUBLISHED)
+    visible = published & Q(visibility=Capability.Visibility.PUBLIC)
+    if permissions.sees_agency_only(user):
+        visible = published
+    if user is not None and user.is_authenticated:
+        own_firms = Membership.objects.filter(user=user).values("organization_id")
+        visible |= Q(organization_id__in=own_firms)
+    return _with_related(Capability.objects.filter(visible))
+
+
+def capabilities_of_firm(organization, viewer) -> QuerySet[Capability]:
+    return capabilities_visible_to(viewer).filter(organization=organization)
+
+
+def capabilities_editable_by(user) -> QuerySet[Capability]:
+    if not user.is_authenticated:
+        return Capability.objects.none()
+    own_firms = Membership.objects.filter(user=user).values("organization_id")
+    return _with_related(Capability.objects.filter(organization_id__in=own_firms))
+
+
+def revisions_of(capability) -> QuerySet[CapabilityRevision]:
+    return capability.revisions.select_related("actor")

@@ -1,0 +1,113 @@
+"""Bilingual search (DESIGN.md, "Search").
+
+PostgreSQL's text-search parsers do not split Japanese into words, and trigram indexes
+miss short Japanese words. So a document is turned into tokens ourselves: lower-cased
+words for Latin text and, for runs of Japanese (kanji, kana) characters, every character
+bigram plus every single character (so a one-character query still matches). The tokens
+are stored in a `tsvector` with the 'simple' configuration (no stemming, no stop words)
+under a GIN index, and a query is turned into tokens the same way and AND-ed. On SQLite
+the fallback is an `icontains` match on the normalised text.
+"""
+
+import re
+import unicodedata
+
+from django.db import connection
+
+_CJK = (
+    r"\u3040-\u309f"  # hiragana
+    r"\u30a0-\u30ff"  # katakana
+    r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"  # kanji
+    r"\u3005\u30fc"  # 々 and the long-vowel mark
+)
+_RUNS = re.compile(rf"([{_CJK}]+)|([^\W_]+)", re.UNICODE)
+
+
+def normalize_for_search(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").lower().strip()
+
+
+def tokenize(text: str, *, unigrams: bool = True) -> list[str]:
+    """Tokens of a text: Latin words, and bigrams (plus unigrams) of Japanese runs."""
+    tokens: list[str] = []
+    for cjk, word in _RUNS.findall(normalize_for_search(text)):
+        if word:
+            tokens.append(word)
+            continue
+        if len(cjk) == 1 or unigrams:
+            tokens.extend(cjk)
+        tokens.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
+    return tokens
+
+
+def document_tokens(*texts: str) -> str:
+    """The string stored for indexing: unique tokens, space-separated."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        for token in tokenize(text):
+            seen.setdefault(token, None)
+    return " ".join(seen)
+
+
+def query_tokens(query: str) -> list[str]:
+    """Tokens a query must all match. A Japanese word of two or more characters becomes
+    its bigrams (a one-character word stays a unigram)."""
+    seen: dict[str, None] = {}
+    for token in tokenize(query, unigrams=False):
+        seen.setdefault(token, None)
+    return list(seen)
+
+
+def uses_full_text() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def raw_tsquery(tokens: list[str]) -> str:
+    """A tsquery literal AND-ing the tokens, each quoted as a lexeme (cast with ::tsquery,
+    so PostgreSQL's parser, which does not know Japanese, never touches them)."""
+    return " & ".join("'" + token.replace("\\", "").replace("'", "''") + "'" for token in tokens)
+
+
+def filter_by_search(queryset, query: str):
+    """Filters a queryset of a model with `search_text` (normalised text) and
+    `search_vector` (tsvector, PostgreSQL only) columns. Returns (queryset, ranked); when
+    ranked, rows carry a `search_rank` annotation."""
+    from django.db.models import BooleanField, FloatField
+    from django.db.models.expressions import RawSQL
+
+    tokens = query_tokens(query)
+    if not tokens:
+        return queryset, False
+    if uses_full_text():
+        column = f'"{queryset.model._meta.db_table}"."search_vector"'
+        literal = raw_tsquery(tokens)
+        queryset = (
+            queryset.alias(
+                # The column names our own table; the query goes in as a parameter.
+                search_match=RawSQL(  # noqa: S611
+                    f"{column} @@ %s::tsquery", [literal], output_field=BooleanField()
+                )
+            )
+            .filter(search_match=True)
+            .annotate(
+                search_rank=RawSQL(  # noqa: S611
+                    f"ts_rank({column}, %s::tsquery)", [literal], output_field=FloatField()
+                )
+            )
+        )
+        return queryset, True
+    for word in normalize_for_search(query).split():
+        queryset = queryset.filter(search_text__contains=word)
+    return queryset, False
+
+
+def update_search_columns(model, pk, *texts: str) -> None:
+    """Stores the normalised text and, on PostgreSQL, the token vector of one row."""
+    normalized = "\n".join(normalize_for_search(t) for t in texts if t)
+    updates = {"search_text": normalized}
+    if uses_full_text():
+        from django.db.models.expressions import RawSQL
+
+        tokens = document_tokens(*texts).split()
+        updates["search_vector"] = RawSQL("array_to_tsvector(%s::text[])", [tokens])
+    model.objects.filter(pk=pk).update(**updates)
