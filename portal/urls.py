@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("apps.organizations.urls")),
     path("capabilities/", include("apps.capabilities.urls")),
+    path("opportunities/", include("apps.opportunities.urls")),
+    path("api/", include("apps.opportunities.api_urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
 ]
 

@@ -124,6 +124,7 @@ class Capability(TimeStampedModel):
         verbose_name=_("created by"),
         on_delete=models.SET_NULL,
         null=True,
+        blank=True,
         related_name="+",
     )
     # Search columns, maintained by services (apps.core.search).

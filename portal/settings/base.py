@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "django_countries",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
     "rules.apps.AutodiscoverRulesConfig",
     "csp",
     "apps.core",
@@ -42,6 +44,7 @@ INSTALLED_APPS = [
     "apps.organizations",
     "apps.taxonomy",
     "apps.capabilities",
+    "apps.opportunities",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +166,34 @@ TERMS_VERSION = "2026-11"
 FIRM_ONBOARDING_DONE_URL = "capabilities:mine"
 # seed_demo creates accounts with a published password: never in production.
 DEMO_DATA_ALLOWED = True
+
+# --- API (read-only for now; anonymous reads are rate-limited in the shared cache) ------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 25,
+    # How many proxies (load balancers) stand in front of the web processes: the client's
+    # address for rate limits is read from X-Forwarded-For that many hops back, never
+    # from a header the client could forge.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_ANON_RATE", default="60/minute"),
+        "user": env("API_USER_RATE", default="600/minute"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Kakehashi API",
+    "DESCRIPTION": "Published dual-use opportunities and the technology taxonomy.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # --- Internationalisation --------------------------------------------------------------
 LANGUAGE_CODE = "en"

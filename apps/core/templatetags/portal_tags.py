@@ -1,0 +1,76 @@
+"""Template helpers shared by every app."""
+
+import zoneinfo
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+register = template.Library()
+
+
+def _zone(value) -> zoneinfo.ZoneInfo | None:
+    if not value:
+        return None
+    if isinstance(value, zoneinfo.ZoneInfo):
+        return value
+    try:
+        return zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _stamp(moment: datetime, zone) -> str:
+    local = timezone.localtime(moment, zone)
+    return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
+
+
+@register.simple_tag
+def deadline(moment: datetime | None, owner_zone=None, countdown: bool = True):
+    """A deadline in the viewer's time zone, with the owner's zone beside it when it
+    differs, and a countdown when less than a week remains."""
+    if not moment:
+        return ""
+    viewer_zone = timezone.get_current_timezone()
+    owner = _zone(owner_zone)
+    main = format_html(
+        '<time datetime="{}">{}</time>', moment.astimezone(zoneinfo.ZoneInfo("UTC")).isoformat(),
+        _stamp(moment, viewer_zone),
+    )  # fmt: skip
+    parts = [main]
+    if (
+        owner
+        and timezone.localtime(moment, owner).utcoffset()
+        != timezone.localtime(moment, viewer_zone).utcoffset()
+    ):
+        parts.append(format_html(' <span class="meta">({})</span>', _stamp(moment, owner)))
+    remaining = moment - timezone.now()
+    if countdown and 0 < remaining.total_seconds() < 7 * 24 * 3600:
+        days, hours = remaining.days, remaining.seconds // 3600
+        if days:
+            text = ngettext(
+                "%(days)d day %(hours)d h left", "%(days)d days %(hours)d h left", days
+            ) % {
+                "days": days,
+                "hours": hours,
+            }
+        else:
+            text = ngettext("%(hours)d hour left", "%(hours)d hours left", hours) % {"hours": hours}
+        parts.append(format_html(' <strong class="countdown">{}</strong>', text))
+    elif remaining.total_seconds() <= 0 and countdown:
+        parts.append(format_html(' <span class="badge">{}</span>', _("passed")))
+    return format_html("{}" * len(parts), *parts)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters replaced (for sort links)."""
+    query = context["request"].GET.copy()
+    for key, value in changes.items():
+        query[key] = value
+    query.pop("page", None)
+    return query.urlencode()

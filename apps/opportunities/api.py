@@ -1,0 +1,222 @@
+"""The read-only JSON API (/api/v1/…): published opportunities and the technology taxonomy.
+
+The opportunity list takes exactly the query string of /opportunities/ (the same
+`filters.filtered_opportunities`, with the same defaults: open opportunities, soonest
+deadline first), so a filter URL copied from the browser works here too. Invalid filter
+values answer 400 with the filter form's errors rather than an empty page, so that an
+integrator learns about a typo. Anonymous reads are rate-limited by DRF's throttles
+(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), whose counters live in the shared cache.
+"""
+
+import datetime
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.exceptions import ValidationError
+
+from apps.opportunities import filters, selectors
+from apps.opportunities.models import Opportunity
+from apps.organizations.models import Organization
+from apps.taxonomy.models import TechnologyArea
+from apps.taxonomy.selectors import areas_tree
+
+
+class UTCDateTimeField(serializers.DateTimeField):
+    """ISO 8601 in UTC ("…Z"), whatever time zone the viewer's preferences activated."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("default_timezone", datetime.UTC)
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
+class AgencySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name_en", "name_ja"]
+        read_only_fields = fields
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The opportunity's page on the portal.")
+    api_url = serializers.HyperlinkedIdentityField(
+        view_name="api:opportunity-detail", help_text="This resource."
+    )
+    areas = serializers.SlugRelatedField(
+        many=True,
+        read_only=True,
+        slug_field="slug",
+        help_text="Slugs of the technology areas (see /api/v1/technology-areas/).",
+    )
+    response_deadline = UTCDateTimeField()
+    question_deadline = UTCDateTimeField(allow_null=True)
+    published_at = UTCDateTimeField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=[(s.value, s.label) for s in selectors.PUBLIC_STATUSES], read_only=True
+    )
+    agency = AgencySerializer(source="organization", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "url",
+            "api_url",
+            "reference_number",
+            "title_en",
+            "title_ja",
+            "summary_en",
+            "summary_ja",
+            "description_en",
+            "description_ja",
+            "vehicle",
+            "areas",
+            "trl_min",
+            "trl_max",
+            "funding_min",
+            "funding_max",
+            "currency",
+            "response_deadline",
+            "question_deadline",
+            "place_of_performance",
+            "foreign_participation",
+            "export_authorization_required",
+            "status",
+            "published_at",
+            "agency",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, opportunity: Opportunity) -> str:
+        request = self.context.get("request")
+        path = opportunity.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+class TechnologyAreaSerializer(serializers.ModelSerializer):
+    parent = serializers.SerializerMethodField(help_text="Slug of the parent area, or null.")
+
+    class Meta:
+        model = TechnologyArea
+        fields = ["slug", "name_en", "name_ja", "parent", "depth", "path"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_parent(self, area: TechnologyArea) -> str | None:
+        if area.parent_id is None:
+            return None
+        # areas_tree() attaches the ancestors, root first: no query per area.
+        ancestors = getattr(area, "_prefetched_ancestors", None)
+        return ancestors[-1].slug if ancestors else area.parent.slug
+
+
+def _choices(choices) -> list[str]:
+    return [str(value) for value, _label in choices]
+
+
+OPPORTUNITY_FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        OpenApiTypes.STR,
+        description="Keywords, English or Japanese; every word must match.",
+    ),
+    OpenApiParameter(
+        "area",
+        OpenApiTypes.STR,
+        description="A technology area slug; includes its sub-areas.",
+    ),
+    OpenApiParameter("agency", OpenApiTypes.INT, description="The id of a verified agency."),
+    OpenApiParameter(
+        "status",
+        OpenApiTypes.STR,
+        enum=[*(str(s) for s in selectors.PUBLIC_STATUSES), "any"],
+        default=Opportunity.Status.PUBLISHED.value,
+        description="published (open, the default), closed, awarded, or any of them.",
+    ),
+    OpenApiParameter(
+        "deadline_after",
+        OpenApiTypes.DATE,
+        description="Response deadline on or after this date (in a signed-in user's time "
+        "zone, otherwise UTC).",
+    ),
+    OpenApiParameter(
+        "deadline_before",
+        OpenApiTypes.DATE,
+        description="Response deadline on or before this date (in a signed-in user's time "
+        "zone, otherwise UTC).",
+    ),
+    OpenApiParameter(
+        "trl",
+        OpenApiTypes.INT,
+        description="A technology readiness level (1–9) within the range sought.",
+    ),
+    OpenApiParameter("vehicle", OpenApiTypes.STR, enum=_choices(Opportunity.Vehicle.choices)),
+    OpenApiParameter(
+        "foreign_participation",
+        OpenApiTypes.STR,
+        enum=_choices(Opportunity.ForeignParticipation.choices),
+    ),
+    OpenApiParameter(
+        "ordering",
+        OpenApiTypes.STR,
+        enum=["deadline", "newest", "relevance"],
+        default="deadline",
+        description="deadline: soonest first; newest: latest published first; "
+        "relevance: best keyword match first (with q).",
+    ),
+]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Published opportunities",
+        description="The filters of /opportunities/; open ones, soonest deadline first, "
+        "unless asked otherwise. Invalid filter values answer 400.",
+        parameters=OPPORTUNITY_FILTER_PARAMETERS,
+    ),
+    retrieve=extend_schema(
+        summary="One opportunity",
+        description="Published, closed and awarded opportunities; drafts and cancelled "
+        "ones answer 404.",
+    ),
+)
+class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = OpportunitySerializer
+    queryset = selectors.opportunities_public()
+    # The list filters through filters.filtered_opportunities, like the page and the feeds.
+    filter_backends: list = []
+
+    def get_queryset(self):
+        queryset = selectors.opportunities_public()
+        if self.action != "list":
+            return queryset
+        filterset, filtered = filters.filtered_opportunities(
+            self.request.query_params, queryset, self.request
+        )
+        if filterset.errors:
+            raise ValidationError(filterset.errors)
+        return filtered
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Technology areas",
+        description="The whole taxonomy in display order (each area straight after its "
+        "parent), not paginated.",
+    ),
+)
+class TechnologyAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = TechnologyAreaSerializer
+    queryset = TechnologyArea.objects.all()
+    filter_backends: list = []
+    pagination_class = None
+
+    def get_queryset(self):
+        return areas_tree()

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OpportunitiesConfig(AppConfig):
+    name = "apps.opportunities"
+    verbose_name = _("Opportunities")

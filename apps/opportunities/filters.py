@@ -1,0 +1,150 @@
+"""The one set of filters behind /opportunities/, its Atom feed, its calendar and the API:
+the same query string gives the same rows everywhere."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.search import filter_by_search
+from apps.core.text import normalize_text
+from apps.opportunities.models import Opportunity
+from apps.organizations.models import Organization
+from apps.taxonomy.selectors import area_with_descendants_ids, areas_tree
+
+
+def area_choices():
+    return [(area.slug, ("— " * area.depth) + area.name) for area in areas_tree()]
+
+
+def agency_queryset(request):
+    return Organization.objects.filter(
+        kind=Organization.Kind.AGENCY, verification_status=Organization.Verification.VERIFIED
+    ).order_by("name_en")
+
+
+class OpportunityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Keywords"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. hypersonic, 衛星")}),
+    )
+    area = django_filters.ChoiceFilter(
+        label=_("Technology area"),
+        choices=area_choices,
+        method="filter_area",
+        empty_label=_("All areas"),
+    )
+    agency = django_filters.ModelChoiceFilter(
+        label=_("Agency"),
+        queryset=agency_queryset,
+        field_name="organization",
+        empty_label=_("All agencies"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[
+            (Opportunity.Status.PUBLISHED, _("Open")),
+            (Opportunity.Status.CLOSED, _("Closed")),
+            (Opportunity.Status.AWARDED, _("Awarded")),
+            ("any", _("Open and past")),
+        ],
+        empty_label=None,
+        method="filter_status",
+    )
+    # Dates are UTC days, so that a link gives the same rows to everyone, whatever the
+    # viewer's time zone (the page, a feed reader and the API alike).
+    deadline_after = django_filters.DateFilter(
+        label=_("Deadline from (UTC date)"),
+        method="filter_deadline_after",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    deadline_before = django_filters.DateFilter(
+        label=_("Deadline until (UTC date)"),
+        method="filter_deadline_before",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    trl = django_filters.NumberFilter(
+        label=_("Readiness level (TRL)"), method="filter_trl", min_value=1, max_value=9
+    )
+    vehicle = django_filters.ChoiceFilter(
+        label=_("Contracting vehicle"), choices=Opportunity.Vehicle.choices, empty_label=_("Any")
+    )
+    foreign_participation = django_filters.ChoiceFilter(
+        label=_("Foreign participation"),
+        choices=Opportunity.ForeignParticipation.choices,
+        empty_label=_("Any"),
+    )
+    ordering = django_filters.ChoiceFilter(
+        label=_("Sort by"),
+        method="filter_ordering",
+        choices=[
+            ("deadline", _("Deadline, soonest first")),
+            ("newest", _("Newest")),
+            ("relevance", _("Relevance")),
+        ],
+        empty_label=None,
+    )
+
+    class Meta:
+        model = Opportunity
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._ranked = False
+
+    def filter_q(self, queryset, name, value):
+        value = normalize_text(value)
+        if not value:
+            return queryset
+        queryset, self._ranked = filter_by_search(queryset, value)
+        return queryset
+
+    def filter_area(self, queryset, name, value):
+        ids = area_with_descendants_ids(value)
+        tagged = Opportunity.areas.through.objects.filter(technologyarea_id__in=ids)
+        return queryset.filter(pk__in=tagged.values("opportunity_id"))
+
+    def filter_deadline_after(self, queryset, name, value):
+        start = datetime.combine(value, time.min, tzinfo=UTC)
+        return queryset.filter(response_deadline__gte=start)
+
+    def filter_deadline_before(self, queryset, name, value):
+        end = datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
+        return queryset.filter(response_deadline__lt=end)
+
+    def filter_status(self, queryset, name, value):
+        if value == "any":
+            return queryset
+        return queryset.filter(status=value or Opportunity.Status.PUBLISHED)
+
+    def filter_trl(self, queryset, name, value):
+        """Opportunities whose sought TRL range contains this level."""
+        return queryset.filter(trl_min__lte=value, trl_max__gte=value)
+
+    def filter_ordering(self, queryset, name, value):
+        return queryset  # applied in `qs`, after the search has ranked the rows
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        ordering = (getattr(self.form, "cleaned_data", None) or {}).get("ordering") or "deadline"
+        if ordering == "relevance" and self._ranked:
+            return queryset.order_by("-search_rank", "response_deadline", "pk")
+        if ordering == "newest":
+            return queryset.order_by("-published_at", "-pk")
+        return queryset.order_by("response_deadline", "pk")
+
+
+def filtered_opportunities(params, queryset, request=None):
+    """Applies the filters of a query string; invalid values give an empty result with
+    the form's errors, never a crash. Returns (filterset, queryset)."""
+    params = params.copy() if params else {}
+    if not params.get("status"):
+        params["status"] = Opportunity.Status.PUBLISHED  # open ones unless asked otherwise
+    filterset = OpportunityFilter(params, queryset=queryset, request=request)
+    if not filterset.is_valid():
+        return filterset, queryset.none()
+    return filterset, filterset.qs

@@ -1,0 +1,214 @@
+"""Agency-side pages: the agency dashboard, the matched firms of an opportunity, and
+targeting an opportunity at firms or technology areas."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from apps.opportunities import permissions, selectors, services
+from apps.opportunities.forms_agency import TargetForm
+from apps.opportunities.models import Opportunity
+from apps.organizations import selectors as org_selectors
+from apps.organizations.models import Organization
+from apps.taxonomy.selectors import areas_tree
+
+MATCHES_PAGE_LIMIT = 50
+
+
+@login_required
+def agency_dashboard(request):
+    agencies = permissions.verified_agencies_of(request.user)
+    if not agencies:
+        return _no_agency_access(request)
+    dashboard = selectors.agency_dashboard(request.user)
+    by_status = dashboard["by_status"]
+    status_groups = [
+        {"status": value, "label": label, "opportunities": by_status.get(value, [])}
+        for value, label in Opportunity.Status.choices
+    ]
+    return render(
+        request,
+        "opportunities/agency/dashboard.html",
+        {
+            "agencies": agencies,
+            "several_agencies": len(agencies) > 1,
+            "status_groups": status_groups,
+            "opportunity_count": sum(len(group["opportunities"]) for group in status_groups),
+            "awaiting_review": list(dashboard["awaiting_review"]),
+            "due_this_week": list(dashboard["due_this_week"]),
+        },
+    )
+
+
+def _no_agency_access(request):
+    """A signed-in user without a verified agency: say why, rather than a bare 403."""
+    memberships = list(org_selectors.memberships_for(request.user))
+    waiting = [
+        m.organization
+        for m in memberships
+        if m.organization.kind == Organization.Kind.AGENCY
+        and m.organization.verification_status != Organization.Verification.VERIFIED
+    ]
+    is_intermediary = any(
+        m.organization.kind == Organization.Kind.INTERMEDIARY
+        and m.organization.verification_status == Organization.Verification.VERIFIED
+        for m in memberships
+    )
+    return render(
+        request,
+        "opportunities/agency/no_access.html",
+        {"waiting": waiting, "is_intermediary": is_intermediary},
+        status=403,
+    )
+
+
+@login_required
+def matched_firms(request, pk):
+    opportunity = get_object_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    if not permissions.can_manage(request.user, opportunity):
+        raise PermissionDenied
+    matches = selectors.matched_firms(opportunity, limit=MATCHES_PAGE_LIMIT)
+    return render(
+        request,
+        "opportunities/agency/matches.html",
+        {
+            "opportunity": opportunity,
+            "rows": [_explained(entry) for entry in matches],
+            "limit": MATCHES_PAGE_LIMIT,
+        },
+    )
+
+
+def _explained(entry: dict) -> dict:
+    """A match as the page shows it: the firm's best capabilities first, and the areas
+    all its capabilities share with the opportunity."""
+    capabilities = sorted(
+        entry["capabilities"],
+        key=lambda c: (-c["score"], c["capability"].title, c["capability"].pk),
+    )
+    shared = {area.pk: area for item in capabilities for area in item["areas"]}
+    return {
+        **entry,
+        "capabilities": capabilities,
+        "shared_areas": sorted(shared.values(), key=lambda area: area.name),
+        "trl_fits": any(item["trl_fits"] for item in capabilities),
+    }
+
+
+def _target_organizations(user, opportunity: Opportunity) -> list[Organization]:
+    """The organizations the user may target this opportunity for, mirroring
+    permissions.can_target: the owning agency for its staff, and the user's verified
+    intermediaries once the opportunity is published."""
+    organizations = []
+    if permissions.can_manage(user, opportunity):
+        organizations.append(opportunity.organization)
+    if opportunity.status == Opportunity.Status.PUBLISHED:
+        organizations += [
+            m.organization
+            for m in org_selectors.memberships_for(user)
+            if m.organization.kind == Organization.Kind.INTERMEDIARY
+            and m.organization.verification_status == Organization.Verification.VERIFIED
+        ]
+    return organizations
+
+
+@login_required
+def target(request, pk):
+    opportunity = get_object_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    if not permissions.can_target(request.user, opportunity):
+        raise PermissionDenied
+    organizations = _target_organizations(request.user, opportunity)
+    if not organizations:
+        raise PermissionDenied
+    tree = areas_tree()
+    form_kwargs = {"organizations": organizations, "areas_tree": tree}
+    if request.method == "POST":
+        form = TargetForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                added_firms, added_areas = _target_all(request.user, opportunity, form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _added_message(added_firms, added_areas))
+                return redirect("opportunities:target", pk=opportunity.pk)
+    else:
+        form = TargetForm(
+            initial={"firms": [v for v in request.GET.getlist("firm") if v.isdigit()]},
+            firm_query=request.GET.get("q", ""),
+            **form_kwargs,
+        )
+    area_names = {area.pk: area.full_name for area in tree}
+    targets = list(
+        opportunity.targets.select_related(
+            "firm", "area", "targeted_by", "targeted_by_organization"
+        ).order_by("-created_at", "-pk")
+    )
+    for item in targets:
+        item.area_label = area_names.get(item.area_id, "")
+    return render(
+        request,
+        "opportunities/agency/target.html",
+        {
+            "opportunity": opportunity,
+            "form": form,
+            "firm_query": request.GET.get("q", ""),
+            "targets": targets,
+            "can_manage": permissions.can_manage(request.user, opportunity),
+        },
+    )
+
+
+def _target_all(actor, opportunity: Opportunity, data: dict) -> tuple[int, int]:
+    """One services.target_add per chosen firm and area, all or nothing. Returns how many
+    firms and areas were new for the organization (target_add is idempotent)."""
+    organization = data["on_behalf_of"]
+    firms, areas = list(data["firms"]), list(data["areas"])
+    with transaction.atomic():
+        existing = opportunity.targets.filter(targeted_by_organization=organization)
+        known_firms = set(existing.filter(firm__isnull=False).values_list("firm_id", flat=True))
+        known_areas = set(existing.filter(area__isnull=False).values_list("area_id", flat=True))
+        common = {
+            "opportunity": opportunity,
+            "actor": actor,
+            "on_behalf_of": organization,
+            "note_en": data["note_en"],
+            "note_ja": data["note_ja"],
+        }
+        for firm in firms:
+            services.target_add(firm=firm, **common)
+        for area in areas:
+            services.target_add(area=area, **common)
+    return (
+        len({firm.pk for firm in firms} - known_firms),
+        len({area.pk for area in areas} - known_areas),
+    )
+
+
+def _added_message(firms: int, areas: int) -> str:
+    if not firms and not areas:
+        return _("Nothing new: everything you chose was already targeted.")
+    parts = []
+    if firms:
+        parts.append(
+            ngettext(
+                "The opportunity is now targeted at %(count)d more firm.",
+                "The opportunity is now targeted at %(count)d more firms.",
+                firms,
+            )
+            % {"count": firms}
+        )
+    if areas:
+        parts.append(
+            ngettext(
+                "The opportunity now reaches firms in %(count)d more technology area.",
+                "The opportunity now reaches firms in %(count)d more technology areas.",
+                areas,
+            )
+            % {"count": areas}
+        )
+    return " ".join(parts)

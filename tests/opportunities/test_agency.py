@@ -1,0 +1,381 @@
+"""The agency dashboard and the matched firms of an opportunity."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.opportunities.models import Opportunity, Response
+from tests.capabilities.factories import CapabilityFactory
+from tests.factories import (
+    AgencyFactory,
+    IntermediaryFactory,
+    MembershipFactory,
+    OrganizationFactory,
+)
+from tests.opportunities.factories import OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD_URL = "/opportunities/agency/"
+
+
+@pytest.fixture
+def agency_staff(agency):
+    return MembershipFactory(organization=agency).user
+
+
+def respond(opportunity, status=Response.Status.RECEIVED, firm=None):
+    firm = firm or OrganizationFactory()
+    return Response.objects.create(
+        opportunity=opportunity,
+        organization=firm,
+        body="We can build it.",
+        status=status,
+        submitted_by=MembershipFactory(organization=firm).user,
+    )
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+# The agency dashboard
+
+
+def test_the_dashboard_url_is_stable():
+    assert reverse("opportunities:agency_dashboard") == DASHBOARD_URL
+
+
+def test_agency_staff_see_their_opportunities_by_status(client, agency, agency_staff):
+    draft = OpportunityFactory(
+        organization=agency, title_en="Drafted idea", status=Opportunity.Status.DRAFT
+    )
+    published = OpportunityFactory(organization=agency, title_en="Open call")
+    closed = OpportunityFactory(
+        organization=agency, title_en="Closed call", status=Opportunity.Status.CLOSED
+    )
+    OpportunityFactory(title_en="Another agency's call")
+    client.force_login(agency_staff)
+
+    response = client.get(DASHBOARD_URL)
+
+    assert response.status_code == 200
+    groups = {g["status"]: g["opportunities"] for g in response.context["status_groups"]}
+    assert groups["draft"] == [draft]
+    assert groups["published"] == [published]
+    assert groups["closed"] == [closed]
+    assert groups["awarded"] == groups["cancelled"] == []
+    content = response.content.decode()
+    assert "Drafted idea" in content
+    assert "Open call" in content
+    assert "Another agency's call" not in content
+    assert content.index("Drafted idea") < content.index("Closed call")
+    assert reverse("opportunities:matches", args=[published.pk]) in content
+    assert reverse("opportunities:target", args=[published.pk]) in content
+
+
+def test_the_dashboard_shows_responses_awaiting_review(client, agency, agency_staff):
+    opportunity = OpportunityFactory(organization=agency)
+    waiting = respond(opportunity, firm=OrganizationFactory(name_en="Waiting Firm K.K."))
+    respond(
+        opportunity,
+        status=Response.Status.UNDER_REVIEW,
+        firm=OrganizationFactory(name_en="Reviewed Firm K.K."),
+    )
+    respond(OpportunityFactory(), firm=OrganizationFactory(name_en="Elsewhere K.K."))
+    client.force_login(agency_staff)
+
+    response = client.get(DASHBOARD_URL)
+
+    assert response.context["awaiting_review"] == [waiting]
+    content = response.content.decode()
+    awaiting = content[content.index("Responses awaiting review") :]
+    assert "Waiting Firm K.K." in awaiting
+    assert reverse("opportunities:response", args=[waiting.pk]) in awaiting
+    assert "Reviewed Firm K.K." not in content
+    assert "Elsewhere K.K." not in content
+
+
+def test_the_dashboard_shows_deadlines_this_week(client, agency, agency_staff):
+    now = timezone.now()
+    soon = OpportunityFactory(
+        organization=agency, title_en="Closes soon", response_deadline=now + timedelta(days=3)
+    )
+    OpportunityFactory(
+        organization=agency, title_en="Closes later", response_deadline=now + timedelta(days=10)
+    )
+    OpportunityFactory(
+        organization=agency,
+        title_en="Draft closing soon",
+        status=Opportunity.Status.DRAFT,
+        response_deadline=now + timedelta(days=2),
+    )
+    client.force_login(agency_staff)
+
+    response = client.get(DASHBOARD_URL)
+
+    assert response.context["due_this_week"] == [soon]
+    content = response.content.decode()
+    due = content[content.index("Deadlines this week") : content.index("Closes later")]
+    assert "Closes soon" in due
+    assert "left" in due  # the countdown of a deadline less than a week away
+
+
+def test_an_agency_without_opportunities_sees_an_empty_state(client, agency_staff):
+    client.force_login(agency_staff)
+    content = client.get(DASHBOARD_URL).content.decode()
+
+    assert "Your agency has no opportunities yet." in content
+    assert "No response is waiting for review." in content
+
+
+@pytest.mark.parametrize("opportunity_count", [2, 12])
+def test_the_dashboard_query_count_does_not_grow_with_opportunities(
+    client, agency, agency_staff, django_assert_max_num_queries, opportunity_count
+):
+    now = timezone.now()
+    for index in range(opportunity_count):
+        opportunity = OpportunityFactory(
+            organization=agency,
+            areas=["satellites", "machine-learning"],
+            status=[Opportunity.Status.PUBLISHED, Opportunity.Status.DRAFT][index % 2],
+            response_deadline=now + timedelta(days=2 + index),
+        )
+        respond(opportunity)
+    client.force_login(agency_staff)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(DASHBOARD_URL)
+
+    assert response.status_code == 200
+    assert response.context["opportunity_count"] == opportunity_count
+
+
+def test_the_dashboard_query_count_is_the_same_for_2_and_12_opportunities(
+    client, agency, agency_staff
+):
+    client.force_login(agency_staff)
+    for _index in range(2):
+        respond(OpportunityFactory(organization=agency))
+    few = count_queries(client, DASHBOARD_URL)
+    for _index in range(10):
+        respond(OpportunityFactory(organization=agency, areas=["hypersonics", "edge-ai"]))
+
+    assert count_queries(client, DASHBOARD_URL) == few
+
+
+def test_unverified_agency_staff_are_told_their_agency_awaits_verification(client):
+    agency = AgencyFactory(name_en="Pending Office", verification_status="pending")
+    client.force_login(MembershipFactory(organization=agency).user)
+
+    response = client.get(DASHBOARD_URL)
+
+    assert response.status_code == 403
+    assert "Pending Office is awaiting verification" in response.content.decode()
+
+
+def test_firm_members_may_not_use_the_agency_dashboard(client, firm_member):
+    client.force_login(firm_member)
+
+    response = client.get(DASHBOARD_URL)
+
+    assert response.status_code == 403
+    assert "This dashboard is for the staff of verified US agencies" in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client):
+    response = client.get(DASHBOARD_URL)
+
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+# Matched firms
+
+
+def matches_url(opportunity) -> str:
+    return reverse("opportunities:matches", args=[opportunity.pk])
+
+
+@pytest.fixture
+def opportunity(agency):
+    return OpportunityFactory(
+        organization=agency,
+        areas=["space-technologies", "artificial-intelligence"],
+        trl_min=5,
+        trl_max=7,
+    )
+
+
+@pytest.fixture
+def ranked_firms(db):
+    strong = OrganizationFactory(name_en="Zenith Space K.K.")  # sorts last by name
+    strong_capability = CapabilityFactory(
+        organization=strong,
+        title_en="Onboard image AI",
+        areas=["satellites", "machine-learning"],
+        trl=6,
+    )
+    weak = OrganizationFactory(name_en="Alpha Rockets K.K.")
+    weak_capability = CapabilityFactory(
+        organization=weak, title_en="Paper launcher", areas=["space-launch"], trl=2
+    )
+    unrelated = OrganizationFactory(name_en="Bio Labs K.K.")
+    CapabilityFactory(organization=unrelated, areas=["biotechnologies"], trl=6)
+    draft_only = OrganizationFactory(name_en="Drafty K.K.")
+    CapabilityFactory(organization=draft_only, areas=["satellites"], status="draft")
+    return {
+        "strong": strong,
+        "strong_capability": strong_capability,
+        "weak": weak,
+        "weak_capability": weak_capability,
+    }
+
+
+def test_matched_firms_are_ranked_with_their_reasons(
+    client, agency_staff, opportunity, ranked_firms
+):
+    client.force_login(agency_staff)
+
+    response = client.get(matches_url(opportunity))
+
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [row["firm"] for row in rows] == [ranked_firms["strong"], ranked_firms["weak"]]
+    assert [row["score"] for row in rows] == [5, 2]
+    content = response.content.decode()
+    assert content.index("Zenith Space K.K.") < content.index("Alpha Rockets K.K.")
+    assert "Bio Labs K.K." not in content
+    assert "Drafty K.K." not in content
+    _before, strong_row, weak_row = content.split('<tr class="match">')
+    assert "Zenith Space K.K." in strong_row
+    assert "Satellites" in strong_row
+    assert "Machine Learning" in strong_row
+    assert "TRL 6 within 5–7" in strong_row
+    assert "2 shared areas" in strong_row
+    assert reverse("capabilities:firm", args=[ranked_firms["strong"].pk]) in strong_row
+    assert ranked_firms["strong_capability"].get_absolute_url() in strong_row
+    assert "Alpha Rockets K.K." in weak_row
+    assert "Space Launch" in weak_row
+    assert "TRL 2 outside 5–7" in weak_row
+    assert "1 shared area" in weak_row
+
+
+def test_a_matched_firm_links_to_targeting_it(client, agency_staff, opportunity, ranked_firms):
+    client.force_login(agency_staff)
+    content = client.get(matches_url(opportunity)).content.decode()
+
+    target = reverse("opportunities:target", args=[opportunity.pk])
+    assert f"{target}?firm={ranked_firms['strong'].pk}" in content
+
+
+def test_no_matches_has_an_empty_state(client, agency_staff, opportunity):
+    client.force_login(agency_staff)
+    content = client.get(matches_url(opportunity)).content.decode()
+
+    assert "No firm has a published capability" in content
+
+
+def _other_agency_staff():
+    return MembershipFactory(organization=AgencyFactory()).user
+
+
+def _intermediary_staff():
+    return MembershipFactory(organization=IntermediaryFactory()).user
+
+
+def _firm_member():
+    return MembershipFactory(organization=OrganizationFactory()).user
+
+
+@pytest.mark.parametrize(
+    "make_user",
+    [_other_agency_staff, _intermediary_staff, _firm_member],
+    ids=["other-agency", "intermediary", "firm-member"],
+)
+def test_only_the_owning_agency_sees_matched_firms(client, make_user, opportunity, ranked_firms):
+    client.force_login(make_user())
+
+    assert client.get(matches_url(opportunity)).status_code == 403
+
+
+def test_a_draft_s_matches_are_not_found_by_another_agency(client, agency):
+    draft = OpportunityFactory(organization=agency, status=Opportunity.Status.DRAFT)
+    client.force_login(_other_agency_staff())
+
+    assert client.get(matches_url(draft)).status_code == 404
+
+
+def test_the_owning_agency_sees_a_draft_s_matches(client, agency, agency_staff):
+    draft = OpportunityFactory(organization=agency, status=Opportunity.Status.DRAFT)
+    client.force_login(agency_staff)
+
+    assert client.get(matches_url(draft)).status_code == 200
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_for_matches(client, opportunity):
+    response = client.get(matches_url(opportunity))
+
+    assert response.status_code == 302
+    assert reverse("account_login") in response["Location"]
+
+
+def add_matching_firms(count: int) -> None:
+    for index in range(count):
+        firm = OrganizationFactory()
+        CapabilityFactory(organization=firm, areas=["satellites", "computer-vision"], trl=6)
+        CapabilityFactory(organization=firm, areas=["space-launch"], trl=3 + index % 5)
+
+
+@pytest.mark.parametrize("firm_count", [2, 12])
+def test_the_matches_query_count_does_not_grow_with_capabilities(
+    client, agency_staff, opportunity, django_assert_max_num_queries, firm_count
+):
+    add_matching_firms(firm_count)
+    client.force_login(agency_staff)
+
+    with django_assert_max_num_queries(10):
+        response = client.get(matches_url(opportunity))
+
+    assert len(response.context["rows"]) == firm_count
+
+
+def test_the_matches_query_count_is_the_same_for_few_and_many_capabilities(
+    client, agency_staff, opportunity
+):
+    client.force_login(agency_staff)
+    add_matching_firms(2)
+    few = count_queries(client, matches_url(opportunity))
+    add_matching_firms(10)
+
+    assert count_queries(client, matches_url(opportunity)) == few
+
+
+# The compact panel on the opportunity page
+
+
+def test_the_matched_firms_panel_shows_the_best_five_and_links_to_all(
+    agency_staff, opportunity, ranked_firms
+):
+    from django.template.loader import render_to_string
+
+    from apps.opportunities import selectors
+
+    for _index in range(6):
+        CapabilityFactory(organization=OrganizationFactory(), areas=["space-launch"], trl=3)
+    html = render_to_string(
+        "opportunities/includes/matched_firms.html",
+        {"matches": selectors.matched_firms(opportunity), "opportunity": opportunity},
+    )
+
+    assert html.count("<li>") == 5
+    assert "Zenith Space K.K." in html
+    assert "TRL 6 within 5–7" in html
+    assert matches_url(opportunity) in html
