@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.models import TimeStampedModel
@@ -37,7 +37,7 @@ class Opportunity(TimeStampedModel):
     class ForeignParticipation(models.TextChoices):
         ALLOWED = "allowed", _("Allowed")
         WITH_AUTHORIZATION = "with_authorization", _("Allowed with export authorization")
-        NOT_ALLOWED = "not_allowed", _("Not allowed")
+        NOT_ALLOWED = "not_allowed", pgettext_lazy("foreign participation", "Not allowed")
 
     class Currency(models.TextChoices):
         USD = "USD", "USD"
@@ -46,7 +46,7 @@ class Opportunity(TimeStampedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        PUBLISHED = "published", _("Published")
+        PUBLISHED = "published", pgettext_lazy("opportunity status", "Published")
         CLOSED = "closed", _("Closed")
         AWARDED = "awarded", _("Awarded")
         CANCELLED = "cancelled", _("Cancelled")
@@ -339,7 +339,7 @@ class Response(TimeStampedModel):
         RECEIVED = "received", _("Received")
         UNDER_REVIEW = "under_review", _("Under review")
         INVITED = "invited", _("Invited to pitch")
-        DECLINED = "declined", _("Declined")
+        DECLINED = "declined", pgettext_lazy("response status", "Declined")
         SELECTED = "selected", _("Selected")
         PROTOTYPE_AWARDED = "prototype_awarded", _("Prototype agreement awarded")
         FOLLOW_ON = "follow_on", _("Follow-on production")
