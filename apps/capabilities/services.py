@@ -79,6 +79,8 @@ def _apply(capability: Capability, fields: dict, areas) -> None:
     if unknown:
         raise TypeError(f"Unknown capability fields: {sorted(unknown)}")
     for name, value in fields.items():
+        if name == "brochure" and value is False:  # "clear" ticked on the form
+            value = ""
         setattr(capability, name, value)
     capability.keywords = _normalize_keywords(capability.keywords or "")
     if capability.export_control_status != Capability.ExportControl.LISTED:

@@ -4,6 +4,7 @@ from apps.opportunities.models import (
     Amendment,
     Attachment,
     Opportunity,
+    OpportunityEvent,
     Question,
     Response,
     ResponseEvent,
@@ -31,6 +32,12 @@ class AttachmentInline(ReadOnlyInline):
 class AmendmentInline(ReadOnlyInline):
     model = Amendment
     fields = ["created_at", "actor", "reason", "changes"]
+    readonly_fields = fields
+
+
+class EventInline(ReadOnlyInline):
+    model = OpportunityEvent
+    fields = ["created_at", "actor", "from_status", "to_status"]
     readonly_fields = fields
 
 
@@ -64,7 +71,7 @@ class OpportunityAdmin(admin.ModelAdmin):
     search_fields = ["reference_number", "title_en", "title_ja", "organization__name_en"]
     list_select_related = ["organization"]
     date_hierarchy = "response_deadline"
-    inlines = [AttachmentInline, AmendmentInline, TargetInline]
+    inlines = [EventInline, AttachmentInline, AmendmentInline, TargetInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Opportunity._meta.fields if f.name != "search_vector"] + ["areas"]

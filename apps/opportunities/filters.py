@@ -5,6 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.search import filter_by_search
@@ -118,7 +119,11 @@ class OpportunityFilter(django_filters.FilterSet):
     def filter_status(self, queryset, name, value):
         if value == "any":
             return queryset
-        return queryset.filter(status=value or Opportunity.Status.PUBLISHED)
+        value = value or Opportunity.Status.PUBLISHED
+        if value == Opportunity.Status.PUBLISHED:
+            # Open means still taking responses, even before anyone closes it.
+            return queryset.filter(status=value, response_deadline__gt=timezone.now())
+        return queryset.filter(status=value)
 
     def filter_trl(self, queryset, name, value):
         """Opportunities whose sought TRL range contains this level."""

@@ -250,6 +250,27 @@ class Amendment(models.Model):
         return f"{self.opportunity_id} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
+class OpportunityEvent(models.Model):
+    """A status change of an opportunity: who moved it, from what to what, when.
+    Insert-only."""
+
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.opportunity_id}: {self.from_status} → {self.to_status}"
+
+
 class Target(models.Model):
     """An opportunity brought to a firm, or to every firm with capabilities in an area,
     by agency or intermediary staff."""

@@ -112,7 +112,10 @@ def firm_dashboard(user, limit: int = 10) -> list[dict]:
                 opportunities_of[pk].add(opportunity_id)
     wanted = set().union(*opportunities_of.values())
     opportunities = {
-        o.pk: o for o in opportunities_public().filter(pk__in=wanted).order_by("response_deadline")
+        o.pk: o
+        for o in opportunities_public()
+        .filter(pk__in=wanted, response_deadline__gt=timezone.now())
+        .order_by("response_deadline")
     }
     rows = []
     for firm in firms:

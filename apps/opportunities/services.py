@@ -18,6 +18,7 @@ from apps.opportunities.models import (
     Attachment,
     Follow,
     Opportunity,
+    OpportunityEvent,
     Question,
     Response,
     ResponseEvent,
@@ -197,6 +198,9 @@ def opportunity_transition(*, opportunity: Opportunity, actor: User, to: str) ->
                 {"response_deadline": _("Move the response deadline into the future first.")}
             )
         opportunity.published_at = opportunity.published_at or timezone.now()
+    OpportunityEvent.objects.create(
+        opportunity=opportunity, actor=actor, from_status=opportunity.status, to_status=to
+    )
     opportunity.status = to
     opportunity.save(update_fields=["status", "published_at", "updated_at"])
     if to == Opportunity.Status.PUBLISHED:
@@ -331,6 +335,10 @@ def response_submit(
         )
     response = Response.objects.filter(opportunity=opportunity, organization=firm).first()
     created = response is None
+    if not created and response.status != Response.Status.RECEIVED:
+        raise ValidationError(
+            _("The agency has started reviewing your response; it can no longer be edited.")
+        )
     if created:
         response = Response(opportunity=opportunity, organization=firm)
     response.kind = kind

@@ -55,8 +55,14 @@ def opportunity_detail(request, pk):
         if user_firms
         else None
     )
+    can_manage_it = permissions.can_manage(request.user, opportunity)
     attachments = [
-        (attachment, access.can_download_attachment(request.user, attachment))
+        (
+            attachment,
+            can_manage_it
+            or not attachment.is_controlled
+            or access.can_download_attachment(request.user, attachment),
+        )
         for attachment in opportunity.attachments.all()
     ]
     context = {
@@ -222,6 +228,8 @@ def attachment_download(request, pk):
     name = attachment.file.name.rsplit("/", 1)[-1]
     response = FileResponse(handle, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -143,11 +143,13 @@ def target(request, pk):
             **form_kwargs,
         )
     area_names = {area.pk: area.full_name for area in tree}
-    targets = list(
-        opportunity.targets.select_related(
-            "firm", "area", "targeted_by", "targeted_by_organization"
-        ).order_by("-created_at", "-pk")
-    )
+    visible_targets = opportunity.targets.select_related(
+        "firm", "area", "targeted_by", "targeted_by_organization"
+    ).order_by("-created_at", "-pk")
+    if not permissions.can_manage(request.user, opportunity):
+        # An intermediary sees its own outreach, not the agency's or other intermediaries'.
+        visible_targets = visible_targets.filter(targeted_by_organization__in=organizations)
+    targets = list(visible_targets)
     for item in targets:
         item.area_label = area_names.get(item.area_id, "")
     return render(

@@ -36,6 +36,8 @@ def allowed_response_transitions(status: str) -> frozenset[str]:
 
 
 def check_opportunity(opportunity: Opportunity, *, to: str) -> None:
+    if to not in OS.values:
+        raise TransitionNotAllowed(_("That change of status is not allowed."))
     if to not in allowed_opportunity_transitions(opportunity.status):
         raise TransitionNotAllowed(
             _("An opportunity cannot go from “%(from)s” to “%(to)s”.")
@@ -44,6 +46,8 @@ def check_opportunity(opportunity: Opportunity, *, to: str) -> None:
 
 
 def check_response(response: Response, *, to: str) -> None:
+    if to not in RS.values:
+        raise TransitionNotAllowed(_("That change of status is not allowed."))
     if to not in allowed_response_transitions(response.status):
         raise TransitionNotAllowed(
             _("A response cannot go from “%(from)s” to “%(to)s”.")

@@ -72,6 +72,7 @@ def organization_register(*, actor: User, kind: str, **fields) -> Organization:
     organization.uei = organization.uei.upper()
     organization.cage_code = organization.cage_code.upper()
     organization.email_domain = organization.email_domain.lower().strip()
+    _check_email_domain(organization, actor)
     organization.verification_status = (
         Organization.Verification.PENDING
         if kind in Organization.VETTED_KINDS
@@ -119,9 +120,33 @@ def organization_update(*, organization: Organization, actor: User, **fields) ->
     organization.uei = organization.uei.upper()
     organization.cage_code = organization.cage_code.upper()
     organization.email_domain = organization.email_domain.lower().strip()
+    _check_email_domain(organization, actor)
     organization.full_clean()
     organization.save()
     return organization
+
+
+def _check_email_domain(organization: Organization, actor: User) -> None:
+    """A firm may declare only the domain of its registering owner's own address (and no
+    free-mail domain), and no two firms the same one: otherwise a squatter could collect
+    the join requests of another firm's staff."""
+    from apps.organizations.freemail import is_free_mail_domain
+
+    domain = organization.email_domain
+    if not domain:
+        return
+    if domain != actor.email_domain or is_free_mail_domain(domain):
+        raise ValidationError(
+            {
+                "email_domain": _(
+                    "Use the domain of your own work address (%(domain)s), or leave this empty."
+                )
+                % {"domain": actor.email_domain}
+            }
+        )
+    taken = Organization.objects.filter(kind=Organization.Kind.FIRM, email_domain=domain)
+    if organization.kind == Organization.Kind.FIRM and taken.exclude(pk=organization.pk).exists():
+        raise ValidationError({"email_domain": _("Another firm already uses this e-mail domain.")})
 
 
 def _require_operator(actor: User) -> None:
@@ -187,6 +212,8 @@ def membership_update(
     *, membership: Membership, actor: User, role: str, is_export_control_officer: bool
 ) -> Membership:
     _require_manager(actor, membership.organization)
+    # Lock the organization first, so two owners demoting each other cannot leave none.
+    Organization.objects.select_for_update().get(pk=membership.organization_id)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if (
         membership.role == Membership.Role.OWNER
@@ -206,6 +233,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     organization = membership.organization
     if actor.pk != membership.user_id:
         _require_manager(actor, organization)
+    Organization.objects.select_for_update().get(pk=organization.pk)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if membership.role == Membership.Role.OWNER and _owner_count(organization) == 1:
         raise ValidationError(_("An organization needs at least one owner."))

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -293,7 +294,12 @@ def join_request_decide(request, pk):
             messages.success(request, _("%(user)s joined.") % {"user": join_request.user})
         else:
             messages.info(request, _("The request was declined."))
-    return redirect(request.POST.get("next") or join_request.organization.get_absolute_url())
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = join_request.organization.get_absolute_url()
+    return redirect(next_url)
 
 
 # Firm onboarding: three steps after sign-up. Step 1 registers the firm (or offers to join

@@ -168,3 +168,17 @@ def test_keywords_are_normalised_and_deduplicated(client, firm, firm_member, val
     client.force_login(firm_member)
     post_new(client, firm, {**valid_data, "keywords": "ＳＡＲ、 sar , 小型衛星,,ﾚｰﾀﾞｰ"})
     assert Capability.objects.get().keywords == "SAR, 小型衛星, レーダー"
+
+
+def test_a_brochure_can_be_removed(client, firm, firm_member, valid_data):
+    client.force_login(firm_member)
+    pdf = SimpleUploadedFile("brochure.pdf", PDF_BYTES, content_type="application/pdf")
+    post_new(client, firm, {**valid_data, "brochure": pdf})
+    capability = Capability.objects.get()
+    assert capability.brochure
+    response = client.post(
+        reverse("capabilities:edit", args=[capability.pk]), {**valid_data, "brochure-clear": "on"}
+    )
+    assert response.status_code == 302
+    capability.refresh_from_db()
+    assert not capability.brochure

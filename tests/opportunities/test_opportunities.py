@@ -266,3 +266,34 @@ def test_service_refuses_past_deadlines_even_without_the_form(agency, agency_sta
             trl_max=2,
             response_deadline=timezone.now() - timedelta(hours=1),
         )
+
+
+def test_every_status_change_is_recorded_with_its_actor(agency, agency_staff):
+    opportunity = OpportunityFactory(organization=agency, status="draft")
+    services.opportunity_transition(opportunity=opportunity, actor=agency_staff, to="published")
+    services.opportunity_transition(opportunity=opportunity, actor=agency_staff, to="closed")
+    assert list(opportunity.events.values_list("from_status", "to_status", "actor")) == [
+        ("draft", "published", agency_staff.pk),
+        ("published", "closed", agency_staff.pk),
+    ]
+
+
+def test_an_unknown_status_is_refused_with_a_translated_message(client, agency, agency_staff):
+    opportunity = OpportunityFactory(organization=agency)
+    client.force_login(agency_staff)
+    response = client.post(
+        reverse("opportunities:transition", args=[opportunity.pk]), {"to": "bogus"}, follow=True
+    )
+    assert "That change of status is not allowed." in response.content.decode()
+
+
+def test_an_opportunity_past_its_deadline_is_no_longer_listed_as_open(client):
+    from apps.opportunities.models import Opportunity as Model
+
+    expired = OpportunityFactory(reference_number="EXPIRED")
+    Model.objects.filter(pk=expired.pk).update(
+        response_deadline=timezone.now() - timedelta(hours=1)
+    )
+    OpportunityFactory(reference_number="OPEN")
+    response = client.get(reverse("opportunities:list"))
+    assert [o.reference_number for o in response.context["page"].object_list] == ["OPEN"]

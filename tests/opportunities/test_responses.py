@@ -441,3 +441,26 @@ def test_status_changes_are_signalled_after_commit(
         signals.response_status_changed.disconnect(receiver)
     event = response.events.get(to_status="under_review")
     assert [(k["response_id"], k["event_id"]) for k in received] == [(response.pk, event.pk)]
+
+
+def test_a_response_under_review_can_no_longer_be_rewritten():
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from apps.opportunities import services as opportunity_services
+    from tests.factories import MembershipFactory as Members
+    from tests.factories import OrganizationFactory as Firms
+
+    opportunity = OpportunityFactory()
+    firm = Firms()
+    member = Members(organization=firm).user
+    staff = Members(organization=opportunity.organization).user
+    response = opportunity_services.response_submit(
+        opportunity=opportunity, actor=member, firm=firm, kind="interest", body="First"
+    )
+    opportunity_services.response_transition(response=response, actor=staff, to="under_review")
+    with pytest.raises(DjangoValidationError):
+        opportunity_services.response_submit(
+            opportunity=opportunity, actor=member, firm=firm, kind="interest", body="Rewritten"
+        )
+    response.refresh_from_db()
+    assert response.body == "First"

@@ -58,6 +58,13 @@ def error_next_to(content: str, field: str) -> str:
 
 
 @pytest.fixture
+def user(db):
+    """A newcomer whose work address is at the firm's domain (a firm may only declare the
+    domain of its registering owner's address)."""
+    return UserFactory(email="newcomer@hayabusa.example")
+
+
+@pytest.fixture
 def done_url(settings):
     settings.FIRM_ONBOARDING_DONE_URL = "core:home"
     return reverse("core:home")

@@ -23,7 +23,7 @@ def register_firm(actor, **overrides):
         "country": "JP",
         "prefecture": "14",
         "corporate_number": corporate_number(424242),
-        "email_domain": "hayabusa.example",
+        "email_domain": actor.email_domain,
     }
     fields.update(overrides)
     return services.organization_register(actor=actor, kind=Organization.Kind.FIRM, **fields)
@@ -45,7 +45,7 @@ def test_full_width_corporate_number_is_stored_normalised():
 def test_same_corporate_number_never_registers_two_firms_and_says_who_to_contact():
     register_firm(UserFactory())
     with pytest.raises(ValidationError) as error:
-        register_firm(UserFactory(), name_en="Copycat", email_domain="copycat.example")
+        register_firm(UserFactory(), name_en="Copycat")
     message = " ".join(error.value.message_dict["corporate_number"])
     assert "Hayabusa Robotics K.K." in message
     assert "invite you" in message
@@ -228,3 +228,20 @@ def test_invitation_email_is_sent_once_even_if_the_task_runs_twice(firm, firm_ow
     services.invitation_send_email(invitation_id=invitation.pk)
     services.invitation_send_email(invitation_id=invitation.pk)
     assert len(mail.outbox) == 1
+
+
+def test_a_firm_cannot_claim_a_domain_other_than_its_owners_address():
+    squatter = UserFactory(email="someone@elsewhere.example")
+    with pytest.raises(ValidationError) as error:
+        register_firm(squatter, email_domain="toyota.example")
+    assert "email_domain" in error.value.message_dict
+    assert not Organization.objects.exists()
+
+
+def test_two_firms_cannot_share_an_email_domain():
+    register_firm(UserFactory(email="a@hayabusa.example"))
+    with pytest.raises(ValidationError) as error:
+        register_firm(
+            UserFactory(email="b@hayabusa.example"), corporate_number=corporate_number(5151)
+        )
+    assert "Another firm already uses" in " ".join(error.value.message_dict["email_domain"])

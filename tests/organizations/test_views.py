@@ -19,7 +19,7 @@ FIRM_FORM = {
     "address": "1-1 Minatomirai",
     "website": "hayabusa.example",
     "time_zone": "Asia/Tokyo",
-    "email_domain": "hayabusa.example",
+    "email_domain": "",
     "uei": "",
     "cage_code": "",
 }
@@ -206,3 +206,16 @@ def test_owner_edits_the_details_and_a_bad_value_keeps_the_rest(client, firm, fi
 def test_member_cannot_edit_the_details(client, firm, firm_member):
     client.force_login(firm_member)
     assert client.get(reverse("organizations:update", args=[firm.pk])).status_code == 403
+
+
+def test_join_request_decision_never_redirects_off_site(client, firm, firm_owner):
+    from apps.organizations.models import JoinRequest
+
+    join_request = JoinRequest.objects.create(organization=firm, user=UserFactory())
+    client.force_login(firm_owner)
+    response = client.post(
+        reverse("organizations:join_request_decide", args=[join_request.pk]),
+        {"decision": "decline", "next": "https://evil.example/phish"},
+    )
+    assert response.status_code == 302
+    assert response.url == firm.get_absolute_url()
