@@ -14,6 +14,8 @@ urlpatterns = [
     path("capabilities/", include("apps.capabilities.urls")),
     path("opportunities/", include("apps.opportunities.urls")),
     path("api/", include("apps.opportunities.api_urls")),
+    path("notifications/", include("apps.notifications.urls")),
+    path("matching/", include("apps.matching.urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
 ]
 

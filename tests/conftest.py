@@ -8,6 +8,7 @@ from django.conf import settings
 from tests.factories import AgencyFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+TEST_QUEUE = f"kakehashi-tests-{os.getpid()}"
 
 
 def require_service(name: str, available: bool, reason: str) -> None:
@@ -91,9 +92,17 @@ def smtp_server():
     from aiosmtpd.handlers import Message
 
     class Inbox(Message):
+        """Keeps what it receives; while `refuse` is set it answers 451 (try later)."""
+
         def __init__(self):
             super().__init__()
             self.messages = []
+            self.refuse = False
+
+        async def handle_DATA(self, server, session, envelope):
+            if self.refuse:
+                return "451 4.3.0 Try again later"
+            return await super().handle_DATA(server, session, envelope)
 
         def handle_message(self, message):
             self.messages.append(message)
@@ -122,14 +131,13 @@ def smtp_settings(settings, smtp_server):
 @pytest.fixture
 def celery_worker_on_redis(redis_url):
     """A real Celery worker consuming from Redis, in a thread of the test process, on a
-    queue of its own so that no other worker takes the test's tasks."""
-    import uuid
-
+    queue of this test run's own so that no other worker takes the tests' tasks (one name
+    for the whole run: Celery caches its routing after the first task)."""
     from celery.contrib.testing.worker import start_worker
 
     from portal.celery import app
 
-    queue = f"test-{uuid.uuid4().hex}"
+    queue = TEST_QUEUE
     saved = {
         key: app.conf[key]
         for key in ("task_always_eager", "broker_url", "task_default_queue", "result_backend")

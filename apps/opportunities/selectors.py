@@ -13,7 +13,6 @@ from apps.opportunities.models import (
 )
 from apps.organizations.models import Membership, Organization
 from apps.taxonomy.models import TechnologyArea
-from apps.taxonomy.selectors import area_with_descendants_ids
 
 PUBLIC_STATUSES = (
     Opportunity.Status.PUBLISHED,
@@ -187,36 +186,3 @@ def is_following(user, opportunity) -> bool:
     return (
         user.is_authenticated and Follow.objects.filter(user=user, opportunity=opportunity).exists()
     )
-
-
-def matched_firms(opportunity, limit: int = 20) -> list[dict]:
-    """Firms whose published capabilities share the opportunity's areas (an area includes
-    its sub-areas) and fit its TRL range, best first, with the reasons. A simple,
-    explainable score: 2 points per shared area, 1 if the TRL fits; the matching app
-    refines it."""
-    area_ids = area_with_descendants_ids(list(opportunity.areas.all()))
-    if not area_ids:
-        return []
-    capabilities = (
-        Capability.objects.filter(status=Capability.Status.PUBLISHED, areas__in=area_ids)
-        .select_related("organization")
-        .prefetch_related("areas")
-        .distinct()
-    )
-    firms: dict[int, dict] = {}
-    for capability in capabilities:
-        shared = [a for a in capability.areas.all() if a.pk in area_ids]
-        trl_fits = opportunity.trl_min <= capability.trl <= opportunity.trl_max
-        score = 2 * len(shared) + (1 if trl_fits else 0)
-        entry = firms.setdefault(
-            capability.organization_id,
-            {"firm": capability.organization, "score": 0, "capabilities": []},
-        )
-        entry["capabilities"].append(
-            {"capability": capability, "areas": shared, "trl_fits": trl_fits, "score": score}
-        )
-        entry["score"] = max(entry["score"], score)
-    ranked = sorted(
-        firms.values(), key=lambda e: (-e["score"], e["firm"].name_en or e["firm"].name_ja)
-    )
-    return ranked[:limit]

@@ -6,6 +6,5 @@ from apps.opportunities import views_agency
 
 urlpatterns = [
     path("", views_agency.agency_dashboard, name="agency_dashboard"),
-    path("<int:pk>/matches/", views_agency.matched_firms, name="matches"),
     path("<int:pk>/target/", views_agency.target, name="target"),
 ]

@@ -87,7 +87,6 @@ def opportunity_detail(request, pk):
                 Opportunity.Status(s)
                 for s in sorted(workflow.allowed_opportunity_transitions(opportunity.status))
             ],
-            matches=selectors.matched_firms(opportunity, limit=5),
             attachment_form=AttachmentForm(),
             response_count=opportunity.responses.count(),
             agency_questions=opportunity.questions.select_related("organization"),

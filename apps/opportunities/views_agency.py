@@ -16,8 +16,6 @@ from apps.organizations import selectors as org_selectors
 from apps.organizations.models import Organization
 from apps.taxonomy.selectors import areas_tree
 
-MATCHES_PAGE_LIMIT = 50
-
 
 @login_required
 def agency_dashboard(request):
@@ -63,23 +61,6 @@ def _no_agency_access(request):
         "opportunities/agency/no_access.html",
         {"waiting": waiting, "is_intermediary": is_intermediary},
         status=403,
-    )
-
-
-@login_required
-def matched_firms(request, pk):
-    opportunity = get_object_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
-    if not permissions.can_manage(request.user, opportunity):
-        raise PermissionDenied
-    matches = selectors.matched_firms(opportunity, limit=MATCHES_PAGE_LIMIT)
-    return render(
-        request,
-        "opportunities/agency/matches.html",
-        {
-            "opportunity": opportunity,
-            "rows": [_explained(entry) for entry in matches],
-            "limit": MATCHES_PAGE_LIMIT,
-        },
     )
 
 

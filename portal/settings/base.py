@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "apps.taxonomy",
     "apps.capabilities",
     "apps.opportunities",
+    "apps.matching",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -118,7 +120,20 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
 }
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every 15 minutes: recipients whose local 08:00 has passed get their digest row.
+    "enqueue-due-digests": {
+        "task": "apps.notifications.tasks.enqueue_due_digests",
+        "schedule": 15 * 60,
+    },
+    # Every minute: the outbox sweep (lost tasks, SMTP retries, abandoned sendings).
+    "redispatch-deliveries": {
+        "task": "apps.notifications.tasks.redispatch_deliveries",
+        "schedule": 60,
+    },
+}
+# A delivery left "sending" this long by a dead worker goes back to pending.
+NOTIFICATIONS_STALE_SENDING = env.int("NOTIFICATIONS_STALE_SENDING", default=600)
 
 # --- Auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

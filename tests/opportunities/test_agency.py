@@ -77,7 +77,7 @@ def test_agency_staff_see_their_opportunities_by_status(client, agency, agency_s
     assert "Open call" in content
     assert "Another agency's call" not in content
     assert content.index("Drafted idea") < content.index("Closed call")
-    assert reverse("opportunities:matches", args=[published.pk]) in content
+    assert reverse("matching:opportunity", args=[published.pk]) in content
     assert reverse("opportunities:target", args=[published.pk]) in content
 
 
@@ -200,10 +200,6 @@ def test_anonymous_visitors_are_sent_to_sign_in(client):
 # Matched firms
 
 
-def matches_url(opportunity) -> str:
-    return reverse("opportunities:matches", args=[opportunity.pk])
-
-
 @pytest.fixture
 def opportunity(agency):
     return OpportunityFactory(
@@ -239,50 +235,6 @@ def ranked_firms(db):
     }
 
 
-def test_matched_firms_are_ranked_with_their_reasons(
-    client, agency_staff, opportunity, ranked_firms
-):
-    client.force_login(agency_staff)
-
-    response = client.get(matches_url(opportunity))
-
-    assert response.status_code == 200
-    rows = response.context["rows"]
-    assert [row["firm"] for row in rows] == [ranked_firms["strong"], ranked_firms["weak"]]
-    assert [row["score"] for row in rows] == [5, 2]
-    content = response.content.decode()
-    assert content.index("Zenith Space K.K.") < content.index("Alpha Rockets K.K.")
-    assert "Bio Labs K.K." not in content
-    assert "Drafty K.K." not in content
-    _before, strong_row, weak_row = content.split('<tr class="match">')
-    assert "Zenith Space K.K." in strong_row
-    assert "Satellites" in strong_row
-    assert "Machine Learning" in strong_row
-    assert "TRL 6 within 5–7" in strong_row
-    assert "2 shared areas" in strong_row
-    assert reverse("capabilities:firm", args=[ranked_firms["strong"].pk]) in strong_row
-    assert ranked_firms["strong_capability"].get_absolute_url() in strong_row
-    assert "Alpha Rockets K.K." in weak_row
-    assert "Space Launch" in weak_row
-    assert "TRL 2 outside 5–7" in weak_row
-    assert "1 shared area" in weak_row
-
-
-def test_a_matched_firm_links_to_targeting_it(client, agency_staff, opportunity, ranked_firms):
-    client.force_login(agency_staff)
-    content = client.get(matches_url(opportunity)).content.decode()
-
-    target = reverse("opportunities:target", args=[opportunity.pk])
-    assert f"{target}?firm={ranked_firms['strong'].pk}" in content
-
-
-def test_no_matches_has_an_empty_state(client, agency_staff, opportunity):
-    client.force_login(agency_staff)
-    content = client.get(matches_url(opportunity)).content.decode()
-
-    assert "No firm has a published capability" in content
-
-
 def _other_agency_staff():
     return MembershipFactory(organization=AgencyFactory()).user
 
@@ -295,38 +247,6 @@ def _firm_member():
     return MembershipFactory(organization=OrganizationFactory()).user
 
 
-@pytest.mark.parametrize(
-    "make_user",
-    [_other_agency_staff, _intermediary_staff, _firm_member],
-    ids=["other-agency", "intermediary", "firm-member"],
-)
-def test_only_the_owning_agency_sees_matched_firms(client, make_user, opportunity, ranked_firms):
-    client.force_login(make_user())
-
-    assert client.get(matches_url(opportunity)).status_code == 403
-
-
-def test_a_draft_s_matches_are_not_found_by_another_agency(client, agency):
-    draft = OpportunityFactory(organization=agency, status=Opportunity.Status.DRAFT)
-    client.force_login(_other_agency_staff())
-
-    assert client.get(matches_url(draft)).status_code == 404
-
-
-def test_the_owning_agency_sees_a_draft_s_matches(client, agency, agency_staff):
-    draft = OpportunityFactory(organization=agency, status=Opportunity.Status.DRAFT)
-    client.force_login(agency_staff)
-
-    assert client.get(matches_url(draft)).status_code == 200
-
-
-def test_anonymous_visitors_are_sent_to_sign_in_for_matches(client, opportunity):
-    response = client.get(matches_url(opportunity))
-
-    assert response.status_code == 302
-    assert reverse("account_login") in response["Location"]
-
-
 def add_matching_firms(count: int) -> None:
     for index in range(count):
         firm = OrganizationFactory()
@@ -334,48 +254,4 @@ def add_matching_firms(count: int) -> None:
         CapabilityFactory(organization=firm, areas=["space-launch"], trl=3 + index % 5)
 
 
-@pytest.mark.parametrize("firm_count", [2, 12])
-def test_the_matches_query_count_does_not_grow_with_capabilities(
-    client, agency_staff, opportunity, django_assert_max_num_queries, firm_count
-):
-    add_matching_firms(firm_count)
-    client.force_login(agency_staff)
-
-    with django_assert_max_num_queries(10):
-        response = client.get(matches_url(opportunity))
-
-    assert len(response.context["rows"]) == firm_count
-
-
-def test_the_matches_query_count_is_the_same_for_few_and_many_capabilities(
-    client, agency_staff, opportunity
-):
-    client.force_login(agency_staff)
-    add_matching_firms(2)
-    few = count_queries(client, matches_url(opportunity))
-    add_matching_firms(10)
-
-    assert count_queries(client, matches_url(opportunity)) == few
-
-
 # The compact panel on the opportunity page
-
-
-def test_the_matched_firms_panel_shows_the_best_five_and_links_to_all(
-    agency_staff, opportunity, ranked_firms
-):
-    from django.template.loader import render_to_string
-
-    from apps.opportunities import selectors
-
-    for _index in range(6):
-        CapabilityFactory(organization=OrganizationFactory(), areas=["space-launch"], trl=3)
-    html = render_to_string(
-        "opportunities/includes/matched_firms.html",
-        {"matches": selectors.matched_firms(opportunity), "opportunity": opportunity},
-    )
-
-    assert html.count("<li>") == 5
-    assert "Zenith Space K.K." in html
-    assert "TRL 6 within 5–7" in html
-    assert matches_url(opportunity) in html

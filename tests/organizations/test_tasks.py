@@ -5,7 +5,11 @@ import pytest
 from apps.organizations import services
 from tests.factories import MembershipFactory, OrganizationFactory
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.services,
+    pytest.mark.slow,
+]
 
 
 def wait_for(predicate, timeout=20.0):
