@@ -360,8 +360,8 @@ def _record_items(delivery: Delivery) -> list[DeliveryItem]:
             )
         ]
     subscription = subscription_for(user)
-    frequency = delivery.payload.get("frequency", subscription.frequency)
-    since = _previous_digest_as_of(delivery) or delivery.as_of - periods.default_window(frequency)
+    # A first digest catches up on the last week, whatever the frequency.
+    since = _previous_digest_as_of(delivery) or delivery.as_of - periods.default_window("weekly")
     Delivery.objects.filter(pk=delivery.pk).update(since=since)
     as_of = delivery.as_of
     amended = Amendment.objects.filter(

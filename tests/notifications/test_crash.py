@@ -200,6 +200,19 @@ def test_killing_the_worker_mid_digest_and_starting_another_sends_each_recipient
             Delivery.objects.filter(status=Delivery.Status.SENDING).select_related("recipient")
         )
         assert len(interrupted) <= 1
+        print(
+            "DEBUG2",
+            list(
+                Delivery.objects.values_list("status")
+                .annotate(n=__import__("django.db.models", fromlist=["Count"]).Count("pk"))
+                .order_by()
+            ),
+            list(
+                Delivery.objects.filter(attempts__gte=1)
+                .exclude(status="sent")
+                .values_list("pk", "status", "attempts", "sending_started_at")
+            ),
+        )
         received_before = Counter(message["To"] for message in smtp_server.messages)
         in_window = [d.recipient.email for d in interrupted if received_before[d.recipient.email]]
 

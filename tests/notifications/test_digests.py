@@ -82,7 +82,7 @@ def test_a_saved_search_sends_only_its_new_results(
 
     Subscription.objects.filter(user=tokyo_member).update()
     services.saved_search_create(user=tokyo_member, name="Hypersonics", query="area=hypersonics")
-    old = published(days_ago=5, title_en="Old hypersonic", areas=["hypersonics"])
+    old = published(days_ago=10, title_en="Old hypersonic", areas=["hypersonics"])
     new = published(title_en="New hypersonic", areas=["hypersonics"])
     with django_capture_on_commit_callbacks(execute=True):
         run_digests(as_of)
