@@ -109,3 +109,70 @@ def test_failed_delivery_is_retried_then_marked_failed_and_resendable(
         services.delivery_resend(delivery=delivery, actor=operator)
     delivery.refresh_from_db()
     assert delivery.status == "sent" and len(mail.outbox) == 1
+
+
+def test_amending_a_followed_opportunity_alerts_its_followers(
+    tokyo_member, django_capture_on_commit_callbacks
+):
+    from apps.opportunities.models import Follow
+
+    agency = AgencyFactory()
+    staff = MembershipFactory(organization=agency).user
+    opportunity = OpportunityFactory(
+        organization=agency, title_en="Radar study", title_ja="レーダ研究"
+    )
+    Follow.objects.create(user=tokyo_member, opportunity=opportunity)
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity_services.opportunity_update(
+            opportunity=opportunity,
+            actor=staff,
+            reason="New deadline",
+            place_of_performance="Tokyo",
+        )
+    assert [m.to for m in mail.outbox] == [[tokyo_member.email]]
+    assert "レーダ研究" in mail.outbox[0].subject  # the follower reads Japanese
+
+
+def test_a_change_of_a_response_status_alerts_the_firm(
+    space_firm, tokyo_member, django_capture_on_commit_callbacks
+):
+    opportunity = OpportunityFactory()
+    staff = MembershipFactory(organization=opportunity.organization).user
+    response = opportunity_services.response_submit(
+        opportunity=opportunity, actor=tokyo_member, firm=space_firm, kind="interest", body="Hello"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity_services.response_transition(
+            response=response, actor=staff, to="invited", message="Pitch on Monday"
+        )
+    assert len(mail.outbox) == 1
+    assert "Pitch on Monday" in mail.outbox[0].body
+
+
+def test_immediate_subscribers_hear_of_a_new_opportunity_in_their_areas(
+    space_firm, tokyo_member, django_capture_on_commit_callbacks
+):
+    Subscription.objects.filter(user=tokyo_member).update(frequency="immediate")
+    agency = AgencyFactory()
+    staff = MembershipFactory(organization=agency).user
+    matching = OpportunityFactory(organization=agency, status="draft", areas=["satellites"])
+    other = OpportunityFactory(organization=agency, status="draft", areas=["hypersonics"])
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity_services.opportunity_transition(
+            opportunity=matching, actor=staff, to="published"
+        )
+        opportunity_services.opportunity_transition(opportunity=other, actor=staff, to="published")
+    assert len(mail.outbox) == 1
+    assert matching.get_absolute_url() in mail.outbox[0].body
+
+
+def test_never_means_no_alerts_either(space_firm, tokyo_member, django_capture_on_commit_callbacks):
+    Subscription.objects.filter(user=tokyo_member).update(frequency="never")
+    agency = AgencyFactory()
+    staff = MembershipFactory(organization=agency).user
+    opportunity = OpportunityFactory(organization=agency)
+    with django_capture_on_commit_callbacks(execute=True):
+        opportunity_services.target_add(
+            opportunity=opportunity, actor=staff, on_behalf_of=agency, firm=space_firm
+        )
+    assert mail.outbox == []
