@@ -383,3 +383,23 @@ def test_the_firm_dashboard_shows_targeted_opportunities_first(
 
     assert "Orbital sensing call" in content
     assert content.index("Targeted at you") < content.index("Your organizations")
+
+
+def test_an_intermediary_sees_only_its_own_outreach_on_the_target_page(
+    client, agency, agency_staff, intermediary_staff, opportunity, named_firm, satellite_firm
+):
+    services.target_add(
+        opportunity=opportunity, actor=agency_staff, on_behalf_of=agency, firm=satellite_firm
+    )
+    intermediary = intermediary_staff.organizations.get()
+    services.target_add(
+        opportunity=opportunity,
+        actor=intermediary_staff,
+        on_behalf_of=intermediary,
+        firm=named_firm,
+    )
+    client.force_login(intermediary_staff)
+    listing = client.get(target_url(opportunity)).context["targets"]
+    assert [t.firm for t in listing] == [named_firm]
+    client.force_login(agency_staff)
+    assert len(client.get(target_url(opportunity)).context["targets"]) == 2
