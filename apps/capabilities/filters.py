@@ -7,11 +7,7 @@ from apps.capabilities.models import Capability
 from apps.core.search import filter_by_search
 from apps.core.text import normalize_text
 from apps.organizations.models import Prefecture
-from apps.taxonomy.selectors import area_with_descendants_ids, areas_tree
-
-
-def area_choices():
-    return [(area.slug, ("— " * area.depth) + area.name) for area in areas_tree()]
+from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
 
 
 class CapabilityFilter(django_filters.FilterSet):

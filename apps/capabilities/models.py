@@ -5,9 +5,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.i18n import localized
 from apps.core.models import TimeStampedModel
 from apps.core.uploads import PdfFileValidator
 from apps.organizations.models import Organization
@@ -173,22 +173,13 @@ class Capability(TimeStampedModel):
         if errors:
             raise ValidationError(errors)
 
-    def _localized(self, name: str) -> tuple[str, bool]:
-        """The field in the viewer's language, or the other one, and whether it fell back."""
-        ja = (get_language() or "en").startswith("ja")
-        first, second = ("ja", "en") if ja else ("en", "ja")
-        value = getattr(self, f"{name}_{first}")
-        if value:
-            return value, False
-        return getattr(self, f"{name}_{second}"), True
-
     @property
     def title(self) -> str:
-        return self._localized("title")[0]
+        return localized(self, "title")[0]
 
     @property
     def summary(self) -> str:
-        return self._localized("summary")[0]
+        return localized(self, "summary")[0]
 
     @property
     def keyword_list(self) -> list[str]:

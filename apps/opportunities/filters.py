@@ -12,11 +12,7 @@ from apps.core.search import filter_by_search
 from apps.core.text import normalize_text
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
-from apps.taxonomy.selectors import area_with_descendants_ids, areas_tree
-
-
-def area_choices():
-    return [(area.slug, ("— " * area.depth) + area.name) for area in areas_tree()]
+from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
 
 
 def agency_queryset(request):

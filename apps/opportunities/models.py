@@ -6,9 +6,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from apps.core.i18n import localized
 from apps.core.models import TimeStampedModel
 from apps.core.uploads import DocumentFileValidator, PdfFileValidator
 from apps.organizations.models import Organization
@@ -16,13 +17,6 @@ from apps.taxonomy.models import TechnologyArea
 
 ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
 RESPONSE_ATTACHMENT_MAX_BYTES = 15 * 1024 * 1024
-
-
-def _localized(obj, name: str) -> tuple[str, bool]:
-    ja = (get_language() or "en").startswith("ja")
-    first, second = ("ja", "en") if ja else ("en", "ja")
-    value = getattr(obj, f"{name}_{first}")
-    return (value, False) if value else (getattr(obj, f"{name}_{second}"), True)
 
 
 class Opportunity(TimeStampedModel):
@@ -176,11 +170,11 @@ class Opportunity(TimeStampedModel):
 
     @property
     def title(self) -> str:
-        return _localized(self, "title")[0]
+        return localized(self, "title")[0]
 
     @property
     def summary(self) -> str:
-        return _localized(self, "summary")[0]
+        return localized(self, "summary")[0]
 
     @property
     def is_open_for_responses(self) -> bool:

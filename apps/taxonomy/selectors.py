@@ -61,3 +61,8 @@ def area_with_descendants_ids(
     for path in paths:
         subtrees |= Q(path__startswith=path)
     return set(TechnologyArea.objects.filter(subtrees).values_list("pk", flat=True))
+
+
+def area_choices() -> list[tuple[str, str]]:
+    """(slug, indented name) for filter drop-downs, in tree order."""
+    return [(area.slug, ("— " * area.depth) + area.name) for area in areas_tree()]
