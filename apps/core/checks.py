@@ -17,3 +17,19 @@ def celery_visibility_timeout_exceeds_time_limit(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register()
+def stale_sending_exceeds_task_time_limit(app_configs, **kwargs):
+    """A delivery left "sending" is retried after NOTIFICATIONS_STALE_SENDING; a task
+    still running then would send twice."""
+    stale = getattr(settings, "NOTIFICATIONS_STALE_SENDING", 600)
+    if stale <= settings.CELERY_TASK_TIME_LIMIT:
+        return [
+            Error(
+                "NOTIFICATIONS_STALE_SENDING must be longer than CELERY_TASK_TIME_LIMIT.",
+                hint=f"stale after {stale}s, task time limit {settings.CELERY_TASK_TIME_LIMIT}s",
+                id="core.E002",
+            )
+        ]
+    return []

@@ -51,6 +51,12 @@ def _stale_sending() -> timedelta:
     return timedelta(seconds=getattr(settings, "NOTIFICATIONS_STALE_SENDING", 600))
 
 
+def _first_sweep() -> datetime:
+    """A new row's task is already queued: the sweep leaves it alone this long, so that a
+    long digest run is not re-queued every minute while its first tasks drain."""
+    return timezone.now() + _stale_sending()
+
+
 def _backoff(attempts: int) -> timedelta:
     """1, 2, 4, 8, 16 minutes… (never beyond the broker's visibility timeout: the sweep,
     not a countdown, waits)."""
@@ -164,6 +170,7 @@ def digests_enqueue(
                             period=key,
                             as_of=as_of,
                             payload={"frequency": frequency},
+                            next_attempt_at=_first_sweep(),
                         )
                         for uid, key in new
                     ],
@@ -245,6 +252,7 @@ def alerts_create(*, user_ids, event: str, payload: dict, as_of: datetime | None
                     period=f"alert:{event}",
                     as_of=as_of,
                     payload=payload,
+                    next_attempt_at=_first_sweep(),
                 )
                 for uid in recipients
             ],
