@@ -4,28 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.capabilities import permissions
 from apps.capabilities.models import Capability
-from apps.core.search import filter_by_search
-from apps.core.text import normalize_text
 from apps.organizations.models import Prefecture
-from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
+from apps.taxonomy.filters import AreaAndKeywordFilterMixin
 
 
-class CapabilityFilter(django_filters.FilterSet):
+class CapabilityFilter(AreaAndKeywordFilterMixin):
     """The directory's filters; the same query string drives the CSV export."""
 
-    q = django_filters.CharFilter(
-        label=_("Keywords"),
-        method="filter_q",
-        widget=forms.TextInput(
-            attrs={"type": "search", "placeholder": _("e.g. SAR, 衛星, additive")}
-        ),
-    )
-    area = django_filters.ChoiceFilter(
-        label=_("Technology area"),
-        choices=area_choices,
-        method="filter_area",
-        empty_label=_("All areas"),
-    )
+    keyword_placeholder = _("e.g. SAR, 衛星, additive")
     trl_min = django_filters.NumberFilter(
         label=_("TRL from"), field_name="trl", lookup_expr="gte", min_value=1, max_value=9
     )
@@ -73,19 +59,6 @@ class CapabilityFilter(django_filters.FilterSet):
         if not permissions.sees_agency_only(user):
             # Export-control details are for verified agency, intermediary and regulator staff.
             del self.filters["export_control"]
-        self._ranked = False
-
-    def filter_q(self, queryset, name, value):
-        value = normalize_text(value)
-        if not value:
-            return queryset
-        queryset, self._ranked = filter_by_search(queryset, value)
-        return queryset
-
-    def filter_area(self, queryset, name, value):
-        ids = area_with_descendants_ids(value)
-        tagged = Capability.areas.through.objects.filter(technologyarea_id__in=ids)
-        return queryset.filter(pk__in=tagged.values("capability_id"))
 
     def filter_ordering(self, queryset, name, value):
         return queryset  # applied last, in `qs`, so that relevance can see the search

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -8,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.i18n import localized
-from apps.core.models import TimeStampedModel
+from apps.core.models import SearchableModel, TimeStampedModel
 from apps.core.uploads import PdfFileValidator
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
@@ -37,7 +36,7 @@ def brochure_path(instance, filename):
     return f"capabilities/{instance.organization_id}/brochures/{filename}"
 
 
-class Capability(TimeStampedModel):
+class Capability(SearchableModel, TimeStampedModel):
     """What a firm can do, in English and/or Japanese, for agencies to find."""
 
     class ExportControl(models.TextChoices):
@@ -127,9 +126,6 @@ class Capability(TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    # Search columns, maintained by services (apps.core.search).
-    search_text = models.TextField(editable=False, blank=True, default="")
-    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("capability")

@@ -1,3 +1,4 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -7,6 +8,18 @@ class TimeStampedModel(models.Model):
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class SearchableModel(models.Model):
+    """The bilingual search columns of apps.core.search, maintained by each app's services:
+    the normalised text (SQLite's fallback) and the token vector (PostgreSQL, GIN-indexed
+    by a migration of the app)."""
+
+    search_text = models.TextField(editable=False, blank=True, default="")
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         abstract = True

@@ -8,11 +8,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.search import filter_by_search
-from apps.core.text import normalize_text
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
-from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
+from apps.taxonomy.filters import AreaAndKeywordFilterMixin
 
 
 def agency_queryset(request):
@@ -21,18 +19,8 @@ def agency_queryset(request):
     ).order_by("name_en")
 
 
-class OpportunityFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(
-        label=_("Keywords"),
-        method="filter_q",
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": _("e.g. hypersonic, 衛星")}),
-    )
-    area = django_filters.ChoiceFilter(
-        label=_("Technology area"),
-        choices=area_choices,
-        method="filter_area",
-        empty_label=_("All areas"),
-    )
+class OpportunityFilter(AreaAndKeywordFilterMixin):
+    keyword_placeholder = _("e.g. hypersonic, 衛星")
     agency = django_filters.ModelChoiceFilter(
         label=_("Agency"),
         queryset=agency_queryset,
@@ -87,22 +75,6 @@ class OpportunityFilter(django_filters.FilterSet):
     class Meta:
         model = Opportunity
         fields: list[str] = []
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._ranked = False
-
-    def filter_q(self, queryset, name, value):
-        value = normalize_text(value)
-        if not value:
-            return queryset
-        queryset, self._ranked = filter_by_search(queryset, value)
-        return queryset
-
-    def filter_area(self, queryset, name, value):
-        ids = area_with_descendants_ids(value)
-        tagged = Opportunity.areas.through.objects.filter(technologyarea_id__in=ids)
-        return queryset.filter(pk__in=tagged.values("opportunity_id"))
 
     def filter_deadline_after(self, queryset, name, value):
         start = datetime.combine(value, time.min, tzinfo=UTC)

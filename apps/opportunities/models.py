@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -10,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from apps.core.i18n import localized
-from apps.core.models import TimeStampedModel
+from apps.core.models import SearchableModel, TimeStampedModel
 from apps.core.uploads import DocumentFileValidator, PdfFileValidator
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
@@ -19,7 +18,7 @@ ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
 RESPONSE_ATTACHMENT_MAX_BYTES = 15 * 1024 * 1024
 
 
-class Opportunity(TimeStampedModel):
+class Opportunity(SearchableModel, TimeStampedModel):
     """A dual-use opportunity an agency posts for Japanese firms."""
 
     class Vehicle(models.TextChoices):
@@ -108,8 +107,6 @@ class Opportunity(TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    search_text = models.TextField(editable=False, blank=True, default="")
-    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         verbose_name = _("opportunity")

@@ -1,0 +1,51 @@
+"""Filter methods shared by the lists whose rows carry technology areas and bilingual
+search columns (the capability directory and the opportunity list)."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.core.search import filter_by_search
+from apps.core.text import normalize_text
+from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
+
+
+class AreaAndKeywordFilterMixin(django_filters.FilterSet):
+    """`q` searches both languages (ranked on PostgreSQL: `self._ranked` tells `qs` it may
+    order by relevance); `area` includes the chosen area's sub-areas. The model needs an
+    `areas` many-to-many to TechnologyArea and the search columns of apps.core.search."""
+
+    q = django_filters.CharFilter(
+        label=_("Keywords"),
+        method="filter_q",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    area = django_filters.ChoiceFilter(
+        label=_("Technology area"),
+        choices=area_choices,
+        method="filter_area",
+        empty_label=_("All areas"),
+    )
+
+    keyword_placeholder = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._ranked = False
+        if self.keyword_placeholder:
+            self.filters["q"].extra["widget"] = forms.TextInput(
+                attrs={"type": "search", "placeholder": self.keyword_placeholder}
+            )
+
+    def filter_q(self, queryset, name, value):
+        value = normalize_text(value)
+        if not value:
+            return queryset
+        queryset, self._ranked = filter_by_search(queryset, value)
+        return queryset
+
+    def filter_area(self, queryset, name, value):
+        model = queryset.model
+        through = model.areas.through
+        tagged = through.objects.filter(technologyarea_id__in=area_with_descendants_ids(value))
+        return queryset.filter(pk__in=tagged.values(f"{model._meta.model_name}_id"))
