@@ -1,26 +1,28 @@
 """How fast the daily digest reaches its recipients, against plain SMTP sending.
 
-Run from the project root (PostgreSQL must be running; Redis is not used):
+Run from the project root (PostgreSQL and Redis must be running):
 
     .venv/bin/python benchmarks/digests.py
     .venv/bin/python benchmarks/digests.py --subscribers 10000 --opportunities 500 --areas 10
 
 Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), a role that
-may create databases. The script sets DATABASE_URL itself before django.setup(): it
-creates the database kakehashi_bench (--database; a leftover one is dropped first),
-migrates it, and drops it at the end. Mail goes over SMTP to an aiosmtpd server that the
+may create databases, and BENCH_REDIS_URL (default redis://127.0.0.1:6379/15), a Redis
+database the script may use and purge. The script sets DATABASE_URL and REDIS_URL itself
+before django.setup(): it creates the database kakehashi_bench (--database; a leftover one
+is dropped first), migrates it, and drops it at the end. Redis holds the sent-journal, as
+in production; the task messages that digests_enqueue publishes there are purged, because
+the script sends each block itself. Mail goes over SMTP to an aiosmtpd server that the
 script starts on loopback and that only counts what it receives (aiosmtpd is in
-requirements-dev.txt). REDIS_URL is cleared: the cache is local memory and tasks are
-published to Celery's in-memory broker and discarded, because the script sends each
-delivery itself.
+requirements-dev.txt).
 
 What is measured, first for --small subscribers (to show that memory stays flat), then
 for --subscribers:
 
 - digest: services.digests_enqueue(frequency="daily", as_of=AS_OF) (recipients, due
-  check, Delivery rows, one task message each), then services.delivery_send() for every
-  delivery over one shared, already open SMTP connection — claim, items, render, send,
-  mark sent: the work a worker does per recipient, minus Celery's own overhead.
+  check, Delivery rows, one task message per block), then services.deliveries_send() for
+  every block of services.BLOCK_SIZE deliveries over one shared, already open SMTP
+  connection — claim, items, render, send, journal, mark sent: the work the workers do,
+  minus Celery's own overhead.
 - baseline: as many messages as the larger digest run, each an EmailMultiAlternatives
   with the text, HTML and subject of a real digest (rendered once, beforehand), sent over
   the same kind of connection: no database, no templates.
@@ -37,10 +39,8 @@ makes this code about 2.7 times slower (--no-tracemalloc skips those passes). Th
 line is `ratio: X` = digest recipients per second / baseline messages per second, for
 the --subscribers run.
 
-Duration on a 2-core machine: about 0.16 s per digest recipient untraced (50 items), so
-the defaults (1,000 + 10,000) take about 30 minutes with --no-tracemalloc and nearly
-four times that with the traced passes. Quicker: --small 100 --subscribers 1000 (about
-20 minutes with the traced passes).
+Duration on a 2-core machine: a few minutes for the defaults (1,000 + 10,000) with
+--no-tracemalloc, about three times that with the traced passes.
 """
 
 import argparse
@@ -72,7 +72,7 @@ def parse_args():
         "--no-tracemalloc", action="store_true", help="skip the traced passes (peak MB)"
     )
     parser.add_argument(
-        "--show-queries", action="store_true", help="print the SQL of one delivery_send"
+        "--show-queries", action="store_true", help="print the SQL of a one-delivery block"
     )
     args = parser.parse_args()
     if args.small >= args.subscribers:
@@ -350,10 +350,12 @@ def run_digest(expected: int, smtp: CountingHandler, *, traced: bool) -> Measure
             .values_list("pk", flat=True)
         )
         statuses = {}
-        with get_connection() as mail:  # opened once, shared by every delivery
-            for delivery_id in ids:
-                status = services.delivery_send(delivery_id=delivery_id, connection=mail)
-                statuses[status] = statuses.get(status, 0) + 1
+        with get_connection() as mail:  # opened once, shared by every block
+            for start in range(0, len(ids), services.BLOCK_SIZE):
+                block = ids[start : start + services.BLOCK_SIZE]
+                outcome = services.deliveries_send(delivery_ids=block, connection=mail)
+                for status in outcome.values():
+                    statuses[status] = statuses.get(status, 0) + 1
         del ids
     discard_task_messages()
     if created != expected or statuses != {"sent": expected}:
@@ -407,8 +409,8 @@ def show_queries_of_one_delivery() -> None:
     discard_task_messages()
     delivery_id = Delivery.objects.order_by("pk").values_list("pk", flat=True).first()
     with get_connection() as mail, CaptureQueriesContext(connection) as captured:
-        services.delivery_send(delivery_id=delivery_id, connection=mail)
-    print(f"\nqueries of one delivery_send ({len(captured.captured_queries)}):")
+        services.deliveries_send(delivery_ids=[delivery_id], connection=mail)
+    print(f"\nqueries of one block of one delivery ({len(captured.captured_queries)}):")
     for n, query in enumerate(captured.captured_queries, start=1):
         print(f"{n:3}. {query['sql'][:160]}")
     print()
@@ -417,13 +419,14 @@ def show_queries_of_one_delivery() -> None:
 def main() -> None:
     args = parse_args()
     server_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     controller, smtp, port = start_smtp_server()
     os.environ.update(
         DJANGO_SETTINGS_MODULE="portal.settings.local",
         DEBUG="false",
         LOG_LEVEL="WARNING",
         DATABASE_URL=f"{server_url}/{args.database}",
-        REDIS_URL="",
+        REDIS_URL=redis_url,
         EMAIL_URL=f"smtp://127.0.0.1:{port}",
     )
     sys.path.insert(0, str(BASE_DIR))
@@ -438,7 +441,7 @@ def main() -> None:
         from portal.celery import app
 
         assert settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
-        app.conf.task_always_eager = False  # publish to the in-memory broker, send here
+        app.conf.task_always_eager = False  # publish (then purge); the script sends itself
         call_command("migrate", verbosity=0, interactive=False)
         population = Population(opportunities=args.opportunities, areas=args.areas)
         sizes = [n for n in (args.small, args.subscribers) if n]

@@ -131,8 +131,9 @@ class DeliveryItem(models.Model):
     """One opportunity in one delivery. Unique per recipient, opportunity and period."""
 
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique constraint below starts with it.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=120)

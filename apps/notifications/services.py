@@ -1,49 +1,49 @@
 """Subscriptions, digests and alerts, delivered exactly once per recipient and period.
 
 How a delivery is made (every step idempotent):
-1. A Delivery row is created per recipient and period (unique) — the outbox — and a task
-   is enqueued after commit.
-2. The task claims the row (pending → sending, row-locked), records its items (unique per
-   recipient, opportunity and period), renders and sends the e-mail with a Message-ID
-   derived from the row, and marks it sent. Nothing new → marked empty, nothing sent.
+1. A Delivery row is created per recipient and period (unique) — the outbox — and, after
+   commit, one task per block of up to BLOCK_SIZE rows is enqueued.
+2. The task claims its rows (pending → sending, row-locked, rows held by another worker
+   skipped), records their items (unique per recipient, opportunity and period; one set
+   of queries for the whole block, building.py), then renders and sends each e-mail with
+   a Message-ID derived from its row over one SMTP connection. The moment the server
+   accepts a message, the sent-journal records it (journal.py); once the block is done,
+   one statement marks its rows sent. Nothing new → marked empty, nothing sent.
 3. An SMTP failure puts the row back to pending with an exponential backoff in
    `next_attempt_at`; a periodic sweep re-dispatches due rows (never a long countdown),
    and after MAX_ATTEMPTS the row is marked failed, for the admin's "resend".
-4. A worker that dies while sending leaves the row in "sending"; the sweep returns it to
-   pending after STALE_SENDING seconds.
+4. A worker that dies while sending leaves its rows in "sending"; the sweep returns them
+   to pending after STALE_SENDING seconds, and whoever claims them next marks the ones the
+   journal lists as sent, without sending them again.
 The one window no design closes: the SMTP server accepted the message and the worker
-died before step 2 marked the row sent. The row is sent again after STALE_SENDING; the
-two copies carry the same Message-ID, so mail clients that de-duplicate show one.
+died before the journal recorded it (one round trip to Redis on loopback, well under a
+millisecond). That row is sent again after STALE_SENDING; the two copies carry the same
+Message-ID, so mail clients that de-duplicate show one.
 """
 
+import contextlib
 import logging
 import smtplib
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.http import QueryDict
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from apps.accounts.models import User
-from apps.capabilities.models import Capability
-from apps.notifications import periods
-from apps.notifications.models import Delivery, DeliveryItem, SavedSearch, Subscription
-from apps.opportunities.filters import filtered_opportunities
-from apps.opportunities.models import Amendment, Follow, Opportunity
-from apps.opportunities.selectors import opportunities_public
+from apps.core.bulk import bulk_set
+from apps.notifications import building, periods, rendering
+from apps.notifications.models import Delivery, SavedSearch, Subscription
 from apps.organizations.models import Membership
-from apps.taxonomy.models import TechnologyArea
-from apps.taxonomy.selectors import area_with_descendants_ids
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
+BLOCK_SIZE = 500  # deliveries per task: a fixed number of queries for each block
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
@@ -139,10 +139,8 @@ def digests_enqueue(
     *, frequency: str, as_of: datetime, dry_run: bool = False, progress=None, batch: int = 1000
 ) -> int:
     """Creates the pending delivery of every recipient whose local 08:00 of this period has
-    passed and who has none yet, and enqueues one task per delivery after commit.
-    Returns how many were created (or would be, with dry_run)."""
-    from apps.notifications import tasks
-
+    passed and who has none yet, and enqueues one task per block of BLOCK_SIZE deliveries
+    after commit. Returns how many were created (or would be, with dry_run)."""
     recipients = list(_recipients(frequency))
     created_total = 0
     for start in range(0, len(recipients), batch):
@@ -185,8 +183,7 @@ def digests_enqueue(
                         as_of=as_of,
                     ).values_list("pk", flat=True)
                 )
-                for delivery_id in ids:
-                    tasks.send_delivery.delay_on_commit(delivery_id=delivery_id)
+                enqueue_blocks(ids, on_commit=True)
             created_total += len(ids)
         if progress:
             progress(min(start + batch, len(recipients)), len(recipients), created_total)
@@ -194,8 +191,6 @@ def digests_enqueue(
 
 
 def deliveries_redispatch(*, now: datetime | None = None) -> int:
-    from apps.notifications import tasks
-
     now = now or timezone.now()
     stale = Delivery.objects.filter(
         status=Delivery.Status.SENDING, sending_started_at__lt=now - _stale_sending()
@@ -206,9 +201,20 @@ def deliveries_redispatch(*, now: datetime | None = None) -> int:
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:5000]
     )
-    for delivery_id in due:
-        tasks.send_delivery.delay(delivery_id=delivery_id)
+    enqueue_blocks(due, on_commit=False)
     return len(due)
+
+
+def enqueue_blocks(delivery_ids: list[int], *, on_commit: bool) -> None:
+    """One task per block of up to BLOCK_SIZE deliveries."""
+    from apps.notifications import tasks
+
+    for start in range(0, len(delivery_ids), BLOCK_SIZE):
+        block = list(delivery_ids[start : start + BLOCK_SIZE])
+        if on_commit:
+            tasks.send_deliveries.delay_on_commit(delivery_ids=block)
+        else:
+            tasks.send_deliveries.delay(delivery_ids=block)
 
 
 @transaction.atomic
@@ -234,8 +240,6 @@ def delivery_resend(*, delivery: Delivery, actor: User) -> Delivery:
 def alerts_create(*, user_ids, event: str, payload: dict, as_of: datetime | None = None) -> int:
     """One immediate alert per recipient and event (unique), for everyone who has not
     chosen "never"."""
-    from apps.notifications import tasks
-
     as_of = as_of or timezone.now()
     opted_out = set(
         Subscription.objects.filter(
@@ -263,240 +267,144 @@ def alerts_create(*, user_ids, event: str, payload: dict, as_of: datetime | None
                 period=f"alert:{event}", recipient_id__in=recipients, status=Delivery.Status.PENDING
             ).values_list("pk", flat=True)
         )
-        for delivery_id in ids:
-            tasks.send_delivery.delay_on_commit(delivery_id=delivery_id)
+        enqueue_blocks(ids, on_commit=True)
     return len(ids)
 
 
 # --- Sending ------------------------------------------------------------------------
 
 
-def _claim(delivery_id: int) -> Delivery | None:
-    with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
-            .select_related("recipient")
-            .filter(pk=delivery_id)
-            .first()
-        )
-        if delivery is None or delivery.status != Delivery.Status.PENDING:
-            return None
-        delivery.status = Delivery.Status.SENDING
-        delivery.sending_started_at = timezone.now()
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "sending_started_at", "attempts"])
-        return delivery
-
-
 def delivery_send(*, delivery_id: int, connection=None) -> str:
-    """Sends one delivery at most once; returns the resulting status."""
-    delivery = _claim(delivery_id)
-    if delivery is None:
-        return "skipped"
-    try:
-        with transaction.atomic():
-            items = _record_items(delivery)
-        if not items:
-            Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.EMPTY)
-            return Delivery.Status.EMPTY
-        message = _compose(delivery, items)
-        message.connection = connection or get_connection()
-        message.send()
-    except (smtplib.SMTPException, OSError) as error:
-        failed = delivery.attempts >= MAX_ATTEMPTS
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.FAILED if failed else Delivery.Status.PENDING,
-            next_attempt_at=timezone.now() + _backoff(delivery.attempts),
-            last_error=f"{error.__class__.__name__}: {error}"[:2000],
-        )
-        logger.warning("delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error)
-        return Delivery.Status.FAILED if failed else Delivery.Status.PENDING
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.SENT,
-        sent_at=timezone.now(),
-        message_id=message.extra_headers["Message-ID"],
+    """Sends one delivery at most once; returns the resulting status ("skipped" when it
+    was not pending: already sent, or being sent by another worker)."""
+    return deliveries_send(delivery_ids=[delivery_id], connection=connection).get(
+        delivery_id, "skipped"
     )
-    return Delivery.Status.SENT
 
 
-def _previous_digest_as_of(delivery: Delivery) -> datetime | None:
-    return (
-        Delivery.objects.filter(
-            recipient_id=delivery.recipient_id,
-            kind=Delivery.Kind.DIGEST,
-            status__in=[Delivery.Status.SENT, Delivery.Status.EMPTY],
-            as_of__lt=delivery.as_of,
+def deliveries_send(*, delivery_ids, connection=None) -> dict[int, str]:
+    """Sends a block of deliveries (at most BLOCK_SIZE), each at most once, over one SMTP
+    connection; returns {delivery id: resulting status} for those it claimed.
+
+    The database work is a fixed number of statements per block, however many
+    recipients: claim, record items (building.py), then one statement per outcome. Each
+    message's acceptance by the SMTP server is written to the sent-journal at once
+    (journal.py), so a worker that dies mid-block costs no recipient a second e-mail."""
+    claimed = _claim(delivery_ids)
+    if not claimed:
+        return {}
+    journal = sent_journal()
+    outcome: dict[int, str] = {}
+    sent: dict[int, tuple[str, datetime]] = journal.lookup(claimed)  # by a worker that died
+    failed: dict[int, str] = {}
+    with transaction.atomic():
+        items = building.record_items([d for d in claimed if d.pk not in sent])
+    empty = [d.pk for d in claimed if d.pk not in sent and not items[d.pk]]
+    to_send = [d for d in claimed if d.pk not in sent and items[d.pk]]
+    if to_send:
+        fragments = rendering.Fragments()
+        mail = connection or get_connection()
+        try:
+            if connection is None:
+                mail.open()  # one connection for the block (send() alone opens one per message)
+        except (smtplib.SMTPException, OSError) as error:
+            for delivery in to_send:
+                failed[delivery.pk] = f"{error.__class__.__name__}: {error}"[:2000]
+            logger.warning("SMTP server unavailable for %s deliveries: %s", len(to_send), error)
+            to_send = []
+        try:
+            for delivery in to_send:
+                message = rendering.compose(delivery, items[delivery.pk], fragments)
+                message.connection = mail
+                try:
+                    message.send()
+                except (smtplib.SMTPException, OSError) as error:
+                    failed[delivery.pk] = f"{error.__class__.__name__}: {error}"[:2000]
+                    logger.warning(
+                        "delivery %s failed (attempt %s): %s", delivery.pk, delivery.attempts, error
+                    )
+                    with contextlib.suppress(Exception):
+                        mail.close()  # a broken connection is reopened by the next send
+                    continue
+                accepted = (message.extra_headers["Message-ID"], timezone.now())
+                journal.record(delivery, *accepted)
+                sent[delivery.pk] = accepted
+        finally:
+            if connection is None:
+                with contextlib.suppress(Exception):
+                    mail.close()
+    _record_outcomes(claimed, sent=sent, empty=empty, failed=failed)
+    journal.forget([d for d in claimed if d.pk in sent])
+    for delivery in claimed:
+        if delivery.pk in sent:
+            outcome[delivery.pk] = Delivery.Status.SENT
+        elif delivery.pk in failed:
+            outcome[delivery.pk] = (
+                Delivery.Status.FAILED
+                if delivery.attempts >= MAX_ATTEMPTS
+                else Delivery.Status.PENDING
+            )
+        else:
+            outcome[delivery.pk] = Delivery.Status.EMPTY
+    return outcome
+
+
+def sent_journal():
+    from apps.notifications.journal import journal
+
+    return journal()
+
+
+def _claim(delivery_ids) -> list[Delivery]:
+    """Pending deliveries among `delivery_ids` become "sending", locked for the claim so
+    that two workers never both take one (rows another worker holds are skipped)."""
+    ids = list(delivery_ids)[:BLOCK_SIZE]
+    now = timezone.now()
+    with transaction.atomic():
+        deliveries = list(
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("recipient")
+            .filter(pk__in=ids, status=Delivery.Status.PENDING)
+            .order_by("pk")
         )
-        .order_by("-as_of")
-        .values_list("as_of", flat=True)
-        .first()
-    )
+        if deliveries:
+            Delivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
+                status=Delivery.Status.SENDING, sending_started_at=now, attempts=F("attempts") + 1
+            )
+    for delivery in deliveries:
+        delivery.status = Delivery.Status.SENDING
+        delivery.sending_started_at = now
+        delivery.attempts += 1
+    return deliveries
+
+
+def _record_outcomes(claimed, *, sent, empty, failed) -> None:
+    """One statement per outcome for the whole block."""
+    now = timezone.now()
+    done = []
+    retry = []
+    for delivery in claimed:
+        if delivery.pk in sent:
+            delivery.status = Delivery.Status.SENT
+            delivery.message_id, delivery.sent_at = sent[delivery.pk]
+            done.append(delivery)
+        elif delivery.pk in failed:
+            last = delivery.attempts >= MAX_ATTEMPTS
+            delivery.status = Delivery.Status.FAILED if last else Delivery.Status.PENDING
+            delivery.next_attempt_at = now + _backoff(delivery.attempts)
+            delivery.last_error = failed[delivery.pk]
+            retry.append(delivery)
+    with transaction.atomic():
+        if done:
+            bulk_set(Delivery, done, ["status", "message_id", "sent_at"])
+        if empty:
+            Delivery.objects.filter(pk__in=empty).update(status=Delivery.Status.EMPTY)
+        if retry:
+            bulk_set(Delivery, retry, ["status", "next_attempt_at", "last_error"])
 
 
 def recipient_area_ids(user: User, subscription: Subscription) -> set[int]:
-    chosen = list(subscription.areas.all())
-    if chosen:
-        return area_with_descendants_ids(chosen)
-    firm_areas = TechnologyArea.objects.filter(
-        capabilities__organization__memberships__user=user,
-        capabilities__status=Capability.Status.PUBLISHED,
-    ).distinct()
-    return area_with_descendants_ids(list(firm_areas))
-
-
-def _record_items(delivery: Delivery) -> list[DeliveryItem]:
-    """Decides what the delivery says and records it (unique per recipient, opportunity
-    and period). Re-running after a crash finds the same rows."""
-    existing = list(delivery.items.select_related("opportunity", "opportunity__organization"))
-    if existing:
-        return existing
-    user = delivery.recipient
-    if delivery.kind == Delivery.Kind.ALERT:
-        opportunity = (
-            opportunities_public().filter(pk=delivery.payload.get("opportunity_id")).first()
-        )
-        if opportunity is None:
-            return []
-        return [
-            DeliveryItem.objects.create(
-                delivery=delivery,
-                recipient=user,
-                opportunity=opportunity,
-                period=delivery.period,
-                section=delivery.payload.get("reason", "alert"),
-                reasons=[delivery.payload.get("text", "")],
-            )
-        ]
-    subscription = subscription_for(user)
-    # A first digest catches up on the last week, whatever the frequency.
-    since = _previous_digest_as_of(delivery) or delivery.as_of - periods.default_window("weekly")
-    Delivery.objects.filter(pk=delivery.pk).update(since=since)
-    as_of = delivery.as_of
-    amended = Amendment.objects.filter(
-        opportunity=OuterRef("pk"), created_at__gt=since, created_at__lte=as_of
-    )
-    fresh = opportunities_public().filter(
-        Q(published_at__gt=since, published_at__lte=as_of) | Exists(amended),
-        status=Opportunity.Status.PUBLISHED,
-        response_deadline__gt=as_of,
-    )
-    reasons: dict[int, list[str]] = {}
-    area_ids = recipient_area_ids(user, subscription)
-    if area_ids:
-        tagged = Opportunity.areas.through.objects.filter(technologyarea_id__in=area_ids)
-        matched = list(fresh.filter(pk__in=tagged.values("opportunity_id")))
-        explained = _match_reasons(user, [o.pk for o in matched])
-        with translation.override(user.preferred_language or "en"):
-            for opportunity in matched:
-                if opportunity.pk in explained:
-                    reasons.setdefault(opportunity.pk, []).append(
-                        explained[opportunity.pk].render()
-                    )
-                else:
-                    names = [a.name for a in opportunity.areas.all() if a.pk in area_ids]
-                    reasons.setdefault(opportunity.pk, []).append(", ".join(names))
-    for search in SavedSearch.objects.filter(user=user, notify=True):
-        _filters, results = filtered_opportunities(QueryDict(search.query), fresh)
-        for pk in results.values_list("pk", flat=True):
-            reasons.setdefault(pk, []).append(f"“{search.name}”")
-    items = []
-    for opportunity in fresh.filter(pk__in=reasons).order_by("response_deadline", "pk"):
-        items.append(
-            DeliveryItem(
-                delivery=delivery,
-                recipient=user,
-                opportunity=opportunity,
-                period=delivery.period,
-                section="new",
-                reasons=reasons[opportunity.pk],
-            )
-        )
-    if subscription.include_followed_deadlines:
-        followed = Follow.objects.filter(user=user).values("opportunity_id")
-        soon = (
-            opportunities_public()
-            .filter(
-                pk__in=followed,
-                status=Opportunity.Status.PUBLISHED,
-                response_deadline__gt=as_of,
-                response_deadline__lte=as_of + timedelta(days=7),
-            )
-            .exclude(pk__in=reasons)
-        )
-        items += [
-            DeliveryItem(
-                delivery=delivery,
-                recipient=user,
-                opportunity=opportunity,
-                period=delivery.period,
-                section="deadline",
-            )
-            for opportunity in soon.order_by("response_deadline", "pk")
-        ]
-    DeliveryItem.objects.bulk_create(items, ignore_conflicts=True)
-    return list(delivery.items.select_related("opportunity", "opportunity__organization"))
-
-
-def _match_reasons(user: User, opportunity_ids: list[int]) -> dict:
-    """The best match of the user's firms' capabilities for each opportunity (the
-    reasons shown in the digest), in a fixed number of queries."""
-    from apps.matching.selectors import matches_for_firms
-
-    firm_ids = list(
-        Membership.objects.filter(user=user, organization__kind="firm").values_list(
-            "organization_id", flat=True
-        )
-    )
-    if not firm_ids or not opportunity_ids:
-        return {}
-    best: dict = {}
-    for (_firm_id, opportunity_id), match in matches_for_firms(firm_ids, opportunity_ids).items():
-        if opportunity_id not in best or match.score > best[opportunity_id].score:
-            best[opportunity_id] = match
-    return best
-
-
-def _compose(delivery: Delivery, items: list[DeliveryItem]) -> EmailMultiAlternatives:
-    user = delivery.recipient
-    site = settings.SITE_URL.rstrip("/")
-    token = unsubscribe_token(user)
-    unsubscribe_url = site + reverse("notifications:unsubscribe", args=[token])
-    domain = site.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "kakehashi"
-    message_id = f"<delivery-{delivery.pk}.{delivery.period.replace(':', '-')}@{domain}>"
-    context = {
-        "user": user,
-        "delivery": delivery,
-        "new_items": [i for i in items if i.section != "deadline"],
-        "deadline_items": [i for i in items if i.section == "deadline"],
-        "site_url": site,
-        "unsubscribe_url": unsubscribe_url,
-        "settings_url": site + reverse("notifications:settings"),
-    }
-    prefix = (
-        "notifications/email/digest"
-        if delivery.kind == Delivery.Kind.DIGEST
-        else "notifications/email/alert"
-    )
-    with (
-        translation.override(user.preferred_language or "en"),
-        timezone.override(periods.local_now(delivery.as_of, user.time_zone).tzinfo),
-    ):
-        subject = " ".join(render_to_string(f"{prefix}_subject.txt", context).split())
-        text = render_to_string(f"{prefix}.txt", context)
-        html = render_to_string(f"{prefix}.html", context)
-    message = EmailMultiAlternatives(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-        body=text,
-        to=[user.email],
-        headers={
-            "Message-ID": message_id,
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "Auto-Submitted": "auto-generated",
-        },
-    )
-    message.attach_alternative(html, "text/html")
-    return message
+    return building.recipient_area_ids(user, subscription)
 
 
 def firm_member_ids(firm_id: int) -> list[int]:

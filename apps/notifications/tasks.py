@@ -30,6 +30,15 @@ def send_delivery(delivery_id: int) -> str:
 
 
 @shared_task(acks_late=True)
+def send_deliveries(delivery_ids: list[int]) -> dict:
+    """A block of deliveries (services.BLOCK_SIZE at most) over one SMTP connection."""
+    from apps.notifications import services
+
+    outcome = services.deliveries_send(delivery_ids=delivery_ids)
+    return {status: list(outcome.values()).count(status) for status in set(outcome.values())}
+
+
+@shared_task(acks_late=True)
 def redispatch_deliveries(as_of: str | None = None) -> int:
     """The outbox sweep: re-enqueues pending deliveries that are due (their task was lost,
     or an SMTP failure scheduled a retry) and sendings abandoned by a dead worker."""

@@ -6,14 +6,14 @@ crash_settings.py), the committed test database on PostgreSQL, and an SMTP serve
 loopback (aiosmtpd). The outbox sweep (deliveries_redispatch) is run by hand every second
 with the clock moved on, as celery beat runs it every minute.
 
-Where the kill lands is chosen, not left to chance. Killed as soon as the inbox holds N
-messages, the solo worker was between two tasks in every trial (the Nth row just marked
-sent, the next not yet claimed), which proves little. Instead the SMTP server
-holds the DATA of message KILL_AFTER + 1 and the worker is killed while it waits for the
-reply: its row claimed ("sending"), its items recorded, its SMTP transaction open,
-nothing accepted. The one duplicate the design allows (services.py, module docstring:
-the server accepted the message, the worker died before marking the row sent) cannot
-happen here, so the test asserts exactly one e-mail per recipient.
+Where the kill lands is chosen, not left to chance: the SMTP server holds the DATA of
+message KILL_AFTER + 1 and the worker is killed while it waits for the reply. The 500
+deliveries are one block (services.BLOCK_SIZE): all claimed ("sending") and their items
+recorded, KILL_AFTER messages accepted and written to the sent-journal, none yet marked
+sent in the database, one SMTP transaction open. The new worker must send the other
+350 and only mark the first 150. The one duplicate the design allows (services.py,
+module docstring: the server accepted the message, the worker died before the journal
+recorded it) cannot happen here, so the test asserts exactly one e-mail per recipient.
 """
 
 import asyncio
@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.notifications import services
-from apps.notifications.models import Delivery, Subscription
+from apps.notifications.models import Delivery, DeliveryItem, Subscription
 from apps.organizations.models import Membership
 from tests.capabilities.factories import CapabilityFactory
 from tests.conftest import TEST_QUEUE
@@ -215,10 +215,13 @@ def test_killing_the_worker_mid_digest_and_starting_another_sends_each_recipient
         os.kill(workers[0].pid, signal.SIGKILL)
         workers[0].wait(timeout=10)
         release_message.set()
-        interrupted = Delivery.objects.get(status=Delivery.Status.SENDING)
-        assert interrupted.items.count() == 1  # recorded before the worker died
         assert len(smtp_server.messages) == KILL_AFTER
-        assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == KILL_AFTER
+        # The block was claimed whole and its items recorded before the first message;
+        # the sent-journal, not yet the rows, knows which messages the server accepted.
+        assert Delivery.objects.filter(status=Delivery.Status.SENDING).count() == RECIPIENTS
+        assert DeliveryItem.objects.count() == RECIPIENTS
+        accepted = services.sent_journal().lookup(Delivery.objects.all())
+        assert len(accepted) == KILL_AFTER
 
         workers.append(start_worker(env, log_path))
 
@@ -241,6 +244,8 @@ def test_killing_the_worker_mid_digest_and_starting_another_sends_each_recipient
     assert set(per_recipient) == emails
     assert {email: n for email, n in per_recipient.items() if n != 1} == {}
     assert len({message["Message-ID"] for message in smtp_server.messages}) == RECIPIENTS
-    interrupted.refresh_from_db()
-    assert interrupted.attempts == 2  # claimed by the dead worker, then by the new one
-    assert interrupted.items.count() == 1  # found again, not recorded twice
+    # Those the journal listed were marked sent with their original Message-ID, unsent.
+    for delivery in Delivery.objects.filter(pk__in=accepted):
+        assert delivery.message_id == accepted[delivery.pk][0]
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {2}  # claimed twice
+    assert DeliveryItem.objects.count() == RECIPIENTS  # found again, not recorded twice
