@@ -5,6 +5,7 @@ defaults for a mode."""
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "apps.opportunities",
     "apps.matching",
     "apps.notifications",
+    "apps.waivers",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +127,11 @@ CELERY_BEAT_SCHEDULE = {
     "enqueue-due-digests": {
         "task": "apps.notifications.tasks.enqueue_due_digests",
         "schedule": 15 * 60,
+    },
+    # Daily, just after midnight in Tokyo: approved export-control requests past expiry.
+    "expire-waivers": {
+        "task": "apps.waivers.tasks.expire_waivers",
+        "schedule": crontab(minute=5, hour=15),  # 00:05 Asia/Tokyo (CELERY_TIMEZONE is UTC)
     },
     # Every minute: the outbox sweep (lost tasks, SMTP retries, abandoned sendings).
     "redispatch-deliveries": {
