@@ -74,7 +74,7 @@ class ResponseForm(NormalizingFormMixin, forms.ModelForm):
 
     class Meta:
         model = Response
-        fields = ["kind", "body", "is_proprietary"]
+        fields = ["kind", "body", "is_proprietary", "attachment_is_controlled"]
         widgets = {
             "kind": forms.RadioSelect,
             "body": forms.Textarea(attrs={"rows": 14}),
@@ -86,7 +86,9 @@ class ResponseForm(NormalizingFormMixin, forms.ModelForm):
     def __init__(self, *args, firms=(), **kwargs):
         super().__init__(*args, **kwargs)
         _add_firm_field(self, list(firms), _("Respond for"))
-        self.order_fields(["firm", "kind", "body", "attachment", "is_proprietary"])
+        self.order_fields(
+            ["firm", "kind", "body", "attachment", "attachment_is_controlled", "is_proprietary"]
+        )
 
     def export_warning(self) -> list[tuple[str, str]]:
         return in_both_languages(EXPORT_CONTROL_WARNING)

@@ -378,6 +378,14 @@ class Response(TimeStampedModel):
         default=False,
         help_text=_("Marked as proprietary on every view of it."),
     )
+    attachment_is_controlled = models.BooleanField(
+        _("the attachment contains export-controlled technology"),
+        default=False,
+        help_text=_(
+            "When the opportunity requires an export authorization, the agency can open "
+            "the attachment only once your approved export-control request covers it."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
     )

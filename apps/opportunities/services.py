@@ -322,6 +322,7 @@ def response_submit(
     body: str,
     attachment=None,
     is_proprietary: bool = False,
+    attachment_is_controlled: bool = False,
 ) -> Response:
     """Submit or, until the deadline, edit the firm's one response."""
     from apps.organizations import permissions as org_permissions
@@ -344,6 +345,7 @@ def response_submit(
     response.kind = kind
     response.body = body
     response.is_proprietary = is_proprietary
+    response.attachment_is_controlled = attachment_is_controlled
     if attachment is not None:
         response.attachment = attachment
     response.submitted_by = actor

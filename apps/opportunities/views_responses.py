@@ -3,6 +3,7 @@ permission, calls a selector or a service, and renders or redirects; deadlines, 
 response per firm and the review workflow are the services' business."""
 
 import copy
+import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from apps.core.errors import TransitionNotAllowed
 from apps.core.text import normalize_text
-from apps.opportunities import permissions, selectors, services, workflow
+from apps.opportunities import access, permissions, selectors, services, workflow
 from apps.opportunities.forms_responses import (
     PROPRIETARY_NOTICE,
     AnswerForm,
@@ -30,6 +31,8 @@ from apps.opportunities.models import Opportunity, Question, Response
 from apps.organizations.models import Organization
 
 INBOX_PAGE_SIZE = 25
+
+logger = logging.getLogger(__name__)
 
 
 def _add_service_errors(form, error: ValidationError) -> None:
@@ -112,6 +115,7 @@ def respond(request, pk):
                 body=data["body"],
                 attachment=data["attachment"],
                 is_proprietary=data["is_proprietary"],
+                attachment_is_controlled=data["attachment_is_controlled"],
             )
         except ValidationError as error:
             _add_service_errors(form, error)
@@ -207,6 +211,8 @@ def _render_response(request, response: Response, transition_form=None, status=2
                 request.user, response.opportunity, response.organization
             ),
             "transition_form": transition_form if can_manage else None,
+            "attachment_held": bool(response.attachment)
+            and not access.can_download_response_attachment(request.user, response),
             "has_next_status": bool(allowed),
             "proprietary_notice": in_both_languages(PROPRIETARY_NOTICE),
         },
@@ -254,6 +260,13 @@ def response_attachment(request, pk):
     response = _visible_response(request, pk)
     if not response.attachment:
         raise Http404
+    if not access.can_download_response_attachment(request.user, response):
+        logger.warning(
+            "export-control gate: user %s refused the attachment of response %s",
+            request.user.pk,
+            response.pk,
+        )
+        raise PermissionDenied(_("This attachment is held pending export authorization."))
     try:
         handle = response.attachment.open("rb")
     except FileNotFoundError as error:
