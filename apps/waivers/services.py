@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import PermissionDeniedError, TransitionNotAllowed
 from apps.organizations import permissions as org_permissions
-from apps.organizations.models import Membership
 from apps.waivers import workflow
 from apps.waivers.models import (
     WaiverDocument,
@@ -38,10 +37,6 @@ EDITABLE_FIELDS = (
     "authorization_kind",
     "validity_months",
 )
-
-
-def _is_firm_member(user, firm) -> bool:
-    return Membership.objects.filter(user=user, organization=firm).exists()
 
 
 def _check_role(user, request: WaiverRequest, role: str) -> None:
@@ -76,7 +71,7 @@ def _event(request, actor, kind, **fields) -> WaiverEvent:
 
 @transaction.atomic
 def waiver_create(*, actor, firm, data: dict) -> WaiverRequest:
-    if not _is_firm_member(actor, firm):
+    if not org_permissions.is_member(actor, firm):
         raise PermissionDeniedError(_("You can only file requests for your own firm."))
     request = WaiverRequest(firm=firm, created_by=actor)
     for name in EDITABLE_FIELDS:
@@ -99,7 +94,7 @@ def waiver_update(*, actor, request: WaiverRequest, data: dict, version: int | N
     """Edits a draft, or a request returned to the firm or awaiting its information.
     Each changed field is recorded with its old and new value."""
     request = WaiverRequest.objects.select_for_update().get(pk=request.pk)
-    if not _is_firm_member(actor, request.firm):
+    if not org_permissions.is_member(actor, request.firm):
         raise PermissionDeniedError(_("You can only edit your own firm's requests."))
     if request.status not in workflow.FIRM_EDITABLE:
         raise TransitionNotAllowed(_("This request cannot be edited now."))
@@ -121,7 +116,7 @@ def waiver_update(*, actor, request: WaiverRequest, data: dict, version: int | N
 @transaction.atomic
 def document_add(*, actor, request: WaiverRequest, kind: str, upload, replaces=None):
     request = WaiverRequest.objects.select_for_update().get(pk=request.pk)
-    if not _is_firm_member(actor, request.firm):
+    if not org_permissions.is_member(actor, request.firm):
         raise PermissionDeniedError(_("You can only add documents to your own firm's requests."))
     if request.status not in workflow.FIRM_EDITABLE:
         raise TransitionNotAllowed(_("Documents can be added only while it is your turn."))
@@ -188,7 +183,7 @@ def has_declared_no_conflict(user, request: WaiverRequest) -> bool:
 def declare_no_conflict(*, actor, request: WaiverRequest, statement: str = "") -> WaiverEvent:
     if not org_permissions.is_waiver_reviewer(actor):
         raise PermissionDeniedError(_("Only export-control reviewers can do this."))
-    if _is_firm_member(actor, request.firm):
+    if org_permissions.is_member(actor, request.firm):
         raise PermissionDeniedError(_("You belong to this firm: another reviewer must act."))
     existing = WaiverEvent.objects.filter(
         request=request, actor=actor, kind=WaiverEvent.Kind.NO_CONFLICT

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.opportunities import services as opportunity_services
 from apps.waivers import services
@@ -27,7 +28,7 @@ def controlled_response(agency, firm, officer):
     opportunity = OpportunityFactory(
         organization=agency,
         export_authorization_required=True,
-        response_deadline=tokyo_today() + timedelta(days=30),
+        response_deadline=timezone.now() + timedelta(days=30),
     )
     return opportunity_services.response_submit(
         opportunity=opportunity,
