@@ -217,6 +217,13 @@ def tokyo_today():
     return timezone.now().astimezone(ZoneInfo("Asia/Tokyo")).date()
 
 
+def private_storage():
+    """The storage with no public URL (settings.STORAGES["private"])."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 def document_path(instance, filename):
     """Server-generated names under a private root: never a public media URL."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
@@ -237,6 +244,7 @@ class WaiverDocument(models.Model):
     file = models.FileField(
         _("file"),
         upload_to=document_path,
+        storage=private_storage,
         validators=[DocumentFileValidator(DOCUMENT_MAX_BYTES)],
         help_text=_("PDF, Word, Excel or PowerPoint, at most 25 MB."),
     )
