@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from apps.core.errors import PermissionDeniedError, TransitionNotAllowed
 from apps.organizations import permissions as org_permissions
-from apps.waivers import workflow
+from apps.waivers import signals, workflow
 from apps.waivers.models import (
     WaiverDocument,
     WaiverEvent,
@@ -158,7 +158,7 @@ def conditions_acknowledge(*, actor, request: WaiverRequest) -> WaiverRequest:
     request.conditions_acknowledged_by = actor
     request.version += 1
     request.save()
-    _event(
+    event = _event(
         request,
         actor,
         WaiverEvent.Kind.TRANSITION,
@@ -167,6 +167,7 @@ def conditions_acknowledge(*, actor, request: WaiverRequest) -> WaiverRequest:
         to_status=request.status,
         comment=request.conditions,
     )
+    _announce(request, event)
     return request
 
 
@@ -240,7 +241,7 @@ def waiver_transition(
     request.status = transition.target
     request.version += 1
     request.save()
-    _event(
+    event = _event(
         request,
         actor,
         WaiverEvent.Kind.TRANSITION,
@@ -250,7 +251,22 @@ def waiver_transition(
         comment=comment,
         changed_fields=changed,
     )
+    _announce(request, event)
     return request
+
+
+def _announce(request: WaiverRequest, event: WaiverEvent) -> None:
+    """The firm hears of every state change, once per event (notifications listens)."""
+    signals.send_on_commit(
+        signals.waiver_status_changed,
+        request_id=request.pk,
+        event_id=event.pk,
+        firm_id=request.firm_id,
+        reference=request.reference,
+        action=event.action,
+        to_status=event.to_status,
+        comment=event.comment,
+    )
 
 
 def _apply(request: WaiverRequest, action: str, actor, comment: str, details: dict) -> dict:

@@ -184,6 +184,10 @@ MFA_TOTP_ISSUER = "Kakehashi"
 # Staff must have an authenticator app to use the admin (enforced by apps.core.admin_site).
 ADMIN_REQUIRE_MFA = env.bool("ADMIN_REQUIRE_MFA", default=True)
 TERMS_VERSION = "2026-11"
+# Export-control requests: the service-level target, counted in days from (re)submission,
+# and how many days before it the assigned reviewer (or all reviewers) get a reminder.
+WAIVER_SLA_DAYS = env.int("WAIVER_SLA_DAYS", default=90)
+WAIVER_REMINDER_DAYS = env.int("WAIVER_REMINDER_DAYS", default=14)
 # Where the firm onboarding wizard sends a firm when it is done.
 FIRM_ONBOARDING_DONE_URL = "capabilities:mine"
 # seed_demo creates accounts with a published password: never in production.

@@ -47,10 +47,16 @@ def regulator(db):
     return RegulatorFactory(name_en="Export-control authority")
 
 
-def make_reviewer(regulator):
+def make_reviewer(regulator, *, mfa=True):
+    """A member of the regulator in the reviewers group, with an authenticator app unless
+    `mfa` is false."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
     user = UserFactory(is_staff=True)
     MembershipFactory(organization=regulator, user=user)
     user.groups.add(waiver_reviewers_group())
+    if mfa:
+        TOTP.activate(user, generate_totp_secret())
     return user
 
 
