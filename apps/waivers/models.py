@@ -6,6 +6,7 @@ workflow.py. Every change is a WaiverEvent, which nothing may edit or delete: th
 and its queryset refuse, and on PostgreSQL a trigger refuses UPDATE and DELETE too."""
 
 import uuid
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -174,6 +175,11 @@ class WaiverRequest(TimeStampedModel):
     def __str__(self):
         return self.reference
 
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("waivers:detail", args=[self.pk])
+
     def save(self, *args, **kwargs):
         if not self.reference:
             self.reference = f"EC-{timezone.now():%Y}-{uuid.uuid4().hex[:8].upper()}"
@@ -212,9 +218,10 @@ DECIDED = frozenset({S.APPROVED, S.DENIED, S.WITHDRAWN, S.EXPIRED, S.REVOKED})
 
 def tokyo_today():
     """Expiry is at the end of the expiry day in Asia/Tokyo (DESIGN.md)."""
-    from zoneinfo import ZoneInfo
+    return timezone.now().astimezone(tokyo_today.zone).date()
 
-    return timezone.now().astimezone(ZoneInfo("Asia/Tokyo")).date()
+
+tokyo_today.zone = ZoneInfo("Asia/Tokyo")
 
 
 def private_storage():
@@ -295,6 +302,8 @@ class WaiverEvent(models.Model):
         NO_CONFLICT = "no_conflict", _("Declared no conflict of interest")
         DOCUMENT_ADDED = "document_added", _("Document added")
         DOCUMENT_DOWNLOADED = "document_downloaded", _("Document downloaded")
+        SCREENED = "screened", _("Screened against restricted-party lists")
+        SCREENING_CLEARED = "screening_cleared", _("Possible restricted-party match cleared")
 
     request = models.ForeignKey(WaiverRequest, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -331,3 +340,144 @@ class WaiverEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("The export-control audit trail cannot be deleted.")
+
+
+# --- Restricted-party screening ------------------------------------------------------
+
+
+class ScreeningListEntry(models.Model):
+    """One party of a restricted-party list, as an operator imported it from the list's
+    published file (see screening.py). An import replaces the source's current entries in
+    one transaction; an entry a match refers to is kept, marked `replaced_at`, because
+    matches PROTECT the entries they name."""
+
+    class Source(models.TextChoices):
+        CSL = "csl", _("US Consolidated Screening List")
+        METI_END_USER = "meti_end_user", _("METI End User List")
+
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    name = models.TextField(_("name"))
+    alt_names = models.JSONField(_("alternative names"), default=list, blank=True)
+    country = models.CharField(_("country or region"), max_length=300, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    list_name = models.CharField(
+        _("list"),
+        max_length=300,
+        blank=True,
+        help_text=_("The list within the source, e.g. the Entity List of the CSL."),
+    )
+    programs = models.TextField(
+        _("programs"),
+        blank=True,
+        help_text=_("The CSL's programs, or the End User List's type of WMD concern."),
+    )
+    source_reference = models.CharField(
+        _("source's number"),
+        max_length=100,
+        blank=True,
+        help_text=_("The entity number or id in the CSL, the row number in the End User List."),
+    )
+    normalized_name = models.CharField(_("normalised name"), max_length=500, editable=False)
+    # The normalised name first, then each alternative name's, in the order of alt_names.
+    normalized_names = models.JSONField(default=list, editable=False)
+    imported_at = models.DateTimeField(_("imported at"), default=timezone.now)
+    replaced_at = models.DateTimeField(
+        _("replaced at"),
+        null=True,
+        blank=True,
+        help_text=_("Replaced by a later import; kept because a screening match names it."),
+    )
+
+    class Meta:
+        verbose_name = _("restricted-party list entry")
+        verbose_name_plural = _("restricted-party list entries")
+        ordering = ["source", "name", "pk"]
+        indexes = [
+            models.Index(fields=["source", "replaced_at"], name="screening_entry_current_idx")
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_source_display()})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.replaced_at is None
+
+
+class ScreeningMatch(models.Model):
+    """A possible match of one of a request's parties against a list entry. The listed
+    name and its source are copied here so the record reads the same after the entry is
+    replaced. A reviewer clears it with a comment; a match the party or the list no longer
+    produces lapses (`lapsed_at`) rather than disappearing."""
+
+    class Field(models.TextChoices):
+        RECEIVING_AGENCY = "receiving_agency", _("Receiving agency")
+        CONSIGNEE = "consignee", _("Consignee")
+        END_USER = "end_user", _("End user")
+
+    request = models.ForeignKey(
+        WaiverRequest,
+        verbose_name=_("request"),
+        on_delete=models.PROTECT,
+        related_name="screening_matches",
+    )
+    field = models.CharField(_("party"), max_length=20, choices=Field.choices)
+    screened_name = models.CharField(_("name screened"), max_length=300)
+    entry = models.ForeignKey(
+        ScreeningListEntry,
+        verbose_name=_("list entry"),
+        on_delete=models.PROTECT,
+        related_name="matches",
+    )
+    matched_name = models.TextField(_("listed name matched"))
+    listed_name = models.TextField(_("listed name"))
+    source = models.CharField(_("source"), max_length=20, choices=ScreeningListEntry.Source.choices)
+    list_name = models.CharField(_("list"), max_length=300, blank=True)
+    source_reference = models.CharField(_("source's number"), max_length=100, blank=True)
+    score = models.FloatField(_("score"))
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+    lapsed_at = models.DateTimeField(_("no longer found at"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("cleared by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    clearing_comment = models.TextField(_("clearing comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("possible restricted-party match")
+        verbose_name_plural = _("possible restricted-party matches")
+        ordering = ["request", "found_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(cleared_at__isnull=True, cleared_by__isnull=True)
+                    | (
+                        models.Q(cleared_at__isnull=False, cleared_by__isnull=False)
+                        & ~models.Q(clearing_comment="")
+                    )
+                ),
+                name="screening_match_cleared_with_comment",
+            ),
+            models.UniqueConstraint(
+                fields=["request", "field", "screened_name", "entry"],
+                condition=models.Q(cleared_at__isnull=True, lapsed_at__isnull=True),
+                name="screening_match_one_open_per_party_and_entry",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_field_display()}: {self.matched_name}"
+
+    @property
+    def is_cleared(self) -> bool:
+        return self.cleared_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Neither cleared nor lapsed: it holds the approval."""
+        return self.cleared_at is None and self.lapsed_at is None

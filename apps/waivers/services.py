@@ -271,6 +271,8 @@ def _announce(request: WaiverRequest, event: WaiverEvent) -> None:
 
 def _apply(request: WaiverRequest, action: str, actor, comment: str, details: dict) -> dict:
     """What each action records besides the status. Returns the changed fields."""
+    from apps.waivers import screening  # screening reads services' conflict declarations
+
     now = timezone.now()
     changed: dict = {}
 
@@ -284,9 +286,17 @@ def _apply(request: WaiverRequest, action: str, actor, comment: str, details: di
         if not request.documents.exists():
             raise TransitionNotAllowed(_("Add at least one supporting document first."))
         record("submitted_at", now)
+        screening.screen_request(request, actor=actor)
     elif action == "assign":
         record("assigned_reviewer", details.get("reviewer") or actor)
     elif action == "approve":
+        if screening.uncleared_matches_exist(request):
+            raise TransitionNotAllowed(
+                _(
+                    "Clear the possible restricted-party matches first: each needs a "
+                    "reviewer's comment saying why it is not the listed party."
+                )
+            )
         expires_on = details.get("expires_on")
         if not expires_on:
             raise TransitionNotAllowed(_("Give the date the authorization expires."))
@@ -303,6 +313,13 @@ def _apply(request: WaiverRequest, action: str, actor, comment: str, details: di
         if request.approved_by_id == actor.pk:
             raise TransitionNotAllowed(
                 _("A second reviewer must confirm an approval: you proposed this one.")
+            )
+        if screening.uncleared_matches_exist(request):  # raised by a list imported since
+            raise TransitionNotAllowed(
+                _(
+                    "Clear the possible restricted-party matches first: each needs a "
+                    "reviewer's comment saying why it is not the listed party."
+                )
             )
         record("confirmed_by", actor)
         record("decided_at", now)
@@ -357,3 +374,50 @@ def waiver_in_effect_exists(
         expires_on__gte=tokyo_today(),
     )
     return any(request.is_in_effect for request in candidates)
+
+
+def document_downloaded(*, actor, document: WaiverDocument) -> WaiverEvent:
+    """Every opening of a controlled document is an audit event. The caller has checked
+    that the actor may open it (permissions.document_access)."""
+    return _event(
+        document.request,
+        actor,
+        WaiverEvent.Kind.DOCUMENT_DOWNLOADED,
+        changed_fields={"document": document.original_name, "document_id": document.pk},
+    )
+
+
+def reviewers_remind(*, today: date | None = None) -> int:
+    """Undecided requests whose service-level target falls within the reminder window:
+    the assigned reviewer (or, while unassigned, every reviewer) hears once per request
+    and target date (the notice is unique per recipient and that key). Returns how many
+    requests were due."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from apps.waivers import selectors
+
+    today = today or tokyo_today()
+    due = list(selectors.nearing_target(today=today).select_related("assigned_reviewer"))
+    if not due:
+        return 0
+    everyone = None
+    for request in due:
+        if request.assigned_reviewer_id:
+            user_ids = [request.assigned_reviewer_id]
+        else:
+            if everyone is None:
+                everyone = org_permissions.waiver_reviewer_ids()
+            user_ids = everyone
+        submitted = timezone.localtime(request.submitted_at, tokyo_today.zone).date()
+        target = submitted + timedelta(days=settings.WAIVER_SLA_DAYS)
+        signals.send_on_commit(
+            signals.waiver_reminder_due,
+            request_id=request.pk,
+            reference=request.reference,
+            user_ids=list(user_ids),
+            target_date=target.isoformat(),
+            days_left=max((target - today).days, 0),
+        )
+    return len(due)
