@@ -14,6 +14,8 @@ which statuses to which, and who may fire it. Only services.py consults it.
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from apps.waivers.models import WaiverRequest
 
 S = WaiverRequest.Status
@@ -69,6 +71,39 @@ TRANSITIONS: dict[str, Transition] = {
     "revoke": Transition(frozenset({S.APPROVED}), S.REVOKED, REVIEWER, needs_comment=True),
     "expire": Transition(frozenset({S.APPROVED}), S.EXPIRED, SYSTEM),
 }
+
+
+ACTION_LABELS = {
+    "submit": _("Submit"),
+    "resubmit": _("Resubmit"),
+    "withdraw": _("Withdraw"),
+    "assign": _("Assign"),
+    "request_information": _("Request information"),
+    "return": _("Return without action"),
+    "approve": _("Approve"),
+    "confirm": _("Confirm the approval"),
+    "send_back": _("Send the approval back"),
+    "deny": _("Deny"),
+    "revoke": _("Revoke"),
+    "expire": _("Expire"),
+    "acknowledge_conditions": _("Acknowledge the conditions"),
+}
+
+# Comments the firm reads in its history and e-mails. The others (an approval's note, a
+# confirmation, an approval sent back, an assignment) are between reviewers.
+FIRM_VISIBLE_COMMENTS = frozenset(
+    {
+        "submit",
+        "resubmit",
+        "withdraw",
+        "request_information",
+        "return",
+        "deny",
+        "revoke",
+        "expire",
+        "acknowledge_conditions",
+    }
+)
 
 
 def actions_from(status: str, role: str) -> list[str]:
