@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("apps.opportunities.api_urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("matching/", include("apps.matching.urls")),
+    path("waivers/", include("apps.waivers.urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
 ]
 

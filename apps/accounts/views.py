@@ -47,3 +47,20 @@ def _set_language_cookie(response, language):
         httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
     )
+
+
+def mfa_required(request, *, what: str):
+    """Shown instead of a controlled document to someone without an authenticator app:
+    it says why and sends them to set one up, then back here."""
+    from django.urls import reverse
+
+    return render(
+        request,
+        "accounts/mfa_required.html",
+        {
+            "what": what,
+            "setup_url": reverse("mfa_activate_totp"),
+            "retry_url": request.get_full_path(),
+        },
+        status=403,
+    )

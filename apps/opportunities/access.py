@@ -48,6 +48,19 @@ def can_download_response_attachment(user, response: Response) -> bool:
     return any(policy(user, response) for policy in _response_policies)
 
 
+def needs_mfa_for_response_attachment(user, response: Response) -> bool:
+    """Controlled material opens only for accounts with an authenticator app; the firm's
+    own members excepted (it is their material)."""
+    from apps.core.admin_site import user_has_mfa
+    from apps.organizations import permissions as org_permissions
+
+    if not response_attachment_is_held(response):
+        return False
+    if org_permissions.is_member(user, response.organization):
+        return False
+    return not user_has_mfa(user)
+
+
 def can_download_attachment(user, attachment: Attachment) -> bool:
     """The caller has already checked that the user may see the opportunity."""
     if permissions.can_manage(user, attachment.opportunity):

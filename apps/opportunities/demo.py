@@ -3,6 +3,7 @@ additive manufacturing (run by `seed_demo`, idempotent by agency and reference n
 
 from datetime import timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from apps.accounts.models import User
@@ -10,6 +11,18 @@ from apps.opportunities.models import Opportunity, Response, ResponseEvent, Targ
 from apps.opportunities.services import _refresh_search
 from apps.organizations.models import Membership, Organization
 from apps.taxonomy.models import TechnologyArea
+
+# A one-page PDF standing in for the firm's controlled technical brief.
+DEMO_BRIEF_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 74>>stream\nBT /F1 18 Tf 72 760 Td "
+    b"(Demo: X-band SAR payload design data) Tj ET\nendstream endobj\n"
+    b"5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 SECOND_AGENCY = {
     "name_en": "Demo Hypersonics Prototyping Office",
@@ -178,6 +191,8 @@ def seed(*, stdout) -> list[str]:
                 "kind": Response.Kind.SOLUTION_BRIEF,
                 "body": "Our 25 kg X-band SAR payload is flight-proven; we propose a 12-month prototype.",
                 "is_proprietary": True,
+                "attachment": ContentFile(DEMO_BRIEF_PDF, name="sar-payload-brief.pdf"),
+                "attachment_is_controlled": True,
                 "submitted_by": officer,
                 "status": Response.Status.RECEIVED,
             },

@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.accounts.views import mfa_required
 from apps.core.errors import TransitionNotAllowed
 from apps.core.text import normalize_text
 from apps.opportunities import access, permissions, selectors, services, workflow
@@ -267,6 +268,13 @@ def response_attachment(request, pk):
             response.pk,
         )
         raise PermissionDenied(_("This attachment is held pending export authorization."))
+    if access.needs_mfa_for_response_attachment(request.user, response):
+        logger.warning(
+            "export-control gate: user %s needs two-factor authentication for response %s",
+            request.user.pk,
+            response.pk,
+        )
+        return mfa_required(request, what=_("This attachment"))
     try:
         handle = response.attachment.open("rb")
     except FileNotFoundError as error:

@@ -133,6 +133,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.waivers.tasks.expire_waivers",
         "schedule": crontab(minute=5, hour=15),  # 00:05 Asia/Tokyo (CELERY_TIMEZONE is UTC)
     },
+    # Daily, at 09:00 in Tokyo: reviewers of requests nearing the service-level target.
+    "remind-waiver-reviewers": {
+        "task": "apps.waivers.tasks.remind_reviewers",
+        "schedule": crontab(minute=0, hour=0),  # 09:00 Asia/Tokyo
+    },
     # Every minute: the outbox sweep (lost tasks, SMTP retries, abandoned sendings).
     "redispatch-deliveries": {
         "task": "apps.notifications.tasks.redispatch_deliveries",
@@ -241,8 +246,8 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # (django-storages) instead.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 PRIVATE_STORAGE = {
-    "BACKEND": "django.core.files.storage.FileSystemStorage",
-    "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT), "base_url": None},
+    "BACKEND": "apps.core.storage.PrivateFileSystemStorage",
+    "OPTIONS": {"location": str(PRIVATE_MEDIA_ROOT)},
 }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

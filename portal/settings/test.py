@@ -10,7 +10,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = VAR_DIR / "test-media"
 STORAGES["private"] = {
     **PRIVATE_STORAGE,
-    "OPTIONS": {"location": str(VAR_DIR / "test-private"), "base_url": None},
+    "OPTIONS": {"location": str(VAR_DIR / "test-private")},
 }
 CACHES["default"]["KEY_PREFIX"] = "kakehashi-test"
 # Serve static files from the finders without a collectstatic run.

@@ -20,7 +20,11 @@ HELD = "Held pending export authorization"
 
 @pytest.fixture
 def agency_staff(agency):
-    return MembershipFactory(organization=agency).user
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    user = MembershipFactory(organization=agency).user
+    TOTP.activate(user, generate_totp_secret())
+    return user
 
 
 @pytest.fixture
@@ -90,3 +94,22 @@ def test_an_authorization_for_another_agency_does_not_open_it(
 def test_the_firm_always_opens_its_own_attachment(client, controlled_response, officer):
     client.force_login(officer)
     assert download(client, controlled_response).status_code == 200
+
+
+def test_agency_staff_without_mfa_are_sent_to_set_it_up_even_when_it_is_open(
+    client, controlled_response, agency, officer, firm
+):
+    without_mfa = MembershipFactory(organization=agency).user
+    waiver = services.waiver_create(
+        actor=officer,
+        firm=firm,
+        data=request_data(firm, agency, opportunity=controlled_response.opportunity),
+    )
+    WaiverRequest.objects.filter(pk=waiver.pk).update(
+        status=WaiverRequest.Status.APPROVED, expires_on=tokyo_today() + timedelta(days=90)
+    )
+    client.force_login(without_mfa)
+    refused = download(client, controlled_response)
+    assert refused.status_code == 403
+    assert reverse("mfa_activate_totp") in refused.content.decode()
+    assert "Content-Disposition" not in refused
