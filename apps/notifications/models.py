@@ -74,6 +74,7 @@ class Delivery(models.Model):
     class Kind(models.TextChoices):
         DIGEST = "digest", _("Digest")
         ALERT = "alert", _("Alert")
+        NOTICE = "notice", _("Notice")  # about the recipient's own record, e.g. a waiver
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -9,6 +9,7 @@ from apps.opportunities import signals
 from apps.opportunities.models import Follow, Opportunity, Response, ResponseEvent, Target
 from apps.organizations.models import Membership
 from apps.taxonomy.selectors import area_with_descendants_ids
+from apps.waivers import signals as waiver_signals
 
 
 def _members_of_firms(firm_ids) -> list[int]:
@@ -88,4 +89,64 @@ def alert_published_to_immediate_subscribers(sender, opportunity_id, **kwargs):
         user_ids=recipients,
         event=f"published:{opportunity_id}",
         payload={"opportunity_id": opportunity_id, "reason": "published"},
+    )
+
+
+# --- Export-control requests -------------------------------------------------------
+
+
+def _english(label) -> str:
+    """The English text of a lazy label: the message id the e-mail translates into the
+    recipient's language when it is rendered."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        return str(label)
+
+
+@receiver(waiver_signals.waiver_status_changed, dispatch_uid="notifications.waiver")
+def notice_waiver_status(sender, request_id, event_id, firm_id, reference, **kwargs):
+    """Every member of the firm hears of each state change of its request, exactly once
+    per change (the notice is unique per recipient and audit event)."""
+    from django.urls import reverse
+
+    from apps.waivers import workflow
+    from apps.waivers.models import WaiverRequest
+
+    action = kwargs.get("action", "")
+    to_status = kwargs.get("to_status", "")
+    status_labels = dict(WaiverRequest.Status.choices)
+    services.notices_create(
+        user_ids=_members_of_firms([firm_id]),
+        event=f"waiver:{event_id}",
+        payload={
+            "reason": "waiver",
+            "reference": reference,
+            "action": action,
+            "action_label": _english(workflow.ACTION_LABELS.get(action, "")),
+            "status": to_status,
+            "status_label": _english(status_labels.get(to_status, to_status)),
+            "comment": kwargs.get("comment", "")
+            if action in workflow.FIRM_VISIBLE_COMMENTS
+            else "",
+            "path": reverse("waivers:detail", args=[request_id]),
+        },
+    )
+
+
+@receiver(waiver_signals.waiver_reminder_due, dispatch_uid="notifications.waiver_reminder")
+def notice_waiver_reminder(sender, request_id, reference, user_ids, target_date, **kwargs):
+    """Reviewers hear once per request and target date that the target is near."""
+    from django.urls import reverse
+
+    services.notices_create(
+        user_ids=user_ids,
+        event=f"waiver-reminder:{request_id}:{target_date}",
+        payload={
+            "reason": "waiver_reminder",
+            "reference": reference,
+            "target_date": target_date,
+            "days_left": kwargs.get("days_left"),
+            "path": reverse("admin:waivers_waiverrequest_change", args=[request_id]),
+        },
     )

@@ -109,6 +109,9 @@ def compose(
                 "new_html": joined(f"{prefix}_item.html", new_items, True),
                 "deadline_html": joined(f"{prefix}_deadline_item.html", deadline_items, True),
             }
+        elif delivery.kind == Delivery.Kind.NOTICE:
+            prefix = "notifications/email/notice"
+            text_context = html_context = context
         else:
             prefix = "notifications/email/alert"
             text_context = html_context = {
@@ -130,5 +133,8 @@ def compose(
             "Auto-Submitted": "auto-generated",
         },
     )
+    if delivery.kind == Delivery.Kind.NOTICE:  # about the recipient's own record
+        for header in ("List-Unsubscribe", "List-Unsubscribe-Post"):
+            del message.extra_headers[header]
     message.attach_alternative(html, "text/html")
     return message

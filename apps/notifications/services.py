@@ -271,6 +271,39 @@ def alerts_create(*, user_ids, event: str, payload: dict, as_of: datetime | None
     return len(ids)
 
 
+def notices_create(*, user_ids, event: str, payload: dict, as_of: datetime | None = None) -> int:
+    """One notice per recipient and event (unique, so exactly once however often the
+    event is announced). Notices are about the recipient's own records (the state of
+    their firm's export-control request, a reviewer's deadline): they are sent whatever
+    the recipient chose for digests."""
+    as_of = as_of or timezone.now()
+    recipients = sorted(set(user_ids))
+    with transaction.atomic():
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    recipient_id=uid,
+                    kind=Delivery.Kind.NOTICE,
+                    period=f"notice:{event}"[:120],
+                    as_of=as_of,
+                    payload=payload,
+                    next_attempt_at=_first_sweep(),
+                )
+                for uid in recipients
+            ],
+            ignore_conflicts=True,
+        )
+        ids = list(
+            Delivery.objects.filter(
+                period=f"notice:{event}"[:120],
+                recipient_id__in=recipients,
+                status=Delivery.Status.PENDING,
+            ).values_list("pk", flat=True)
+        )
+        enqueue_blocks(ids, on_commit=True)
+    return len(ids)
+
+
 # --- Sending ------------------------------------------------------------------------
 
 
@@ -299,8 +332,8 @@ def deliveries_send(*, delivery_ids, connection=None) -> dict[int, str]:
     failed: dict[int, str] = {}
     with transaction.atomic():
         items = building.record_items([d for d in claimed if d.pk not in sent])
-    empty = [d.pk for d in claimed if d.pk not in sent and not items[d.pk]]
-    to_send = [d for d in claimed if d.pk not in sent and items[d.pk]]
+    empty = [d.pk for d in claimed if d.pk not in sent and not _has_content(d, items[d.pk])]
+    to_send = [d for d in claimed if d.pk not in sent and _has_content(d, items[d.pk])]
     if to_send:
         fragments = rendering.Fragments()
         mail = connection or get_connection()
@@ -347,6 +380,11 @@ def deliveries_send(*, delivery_ids, connection=None) -> dict[int, str]:
         else:
             outcome[delivery.pk] = Delivery.Status.EMPTY
     return outcome
+
+
+def _has_content(delivery: Delivery, items) -> bool:
+    """A notice carries its text in its payload; alerts and digests need items."""
+    return delivery.kind == Delivery.Kind.NOTICE or bool(items)
 
 
 def sent_journal():

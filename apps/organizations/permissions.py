@@ -99,6 +99,25 @@ rules.add_perm("organizations.manage_organization", is_owner)
 rules.add_perm("organizations.file_export_control_request", is_export_control_officer)
 
 
+def waiver_reviewer_ids() -> list[int]:
+    """Every active reviewer: staff in the reviewers group, members of a verified
+    regulator (the same test as is_waiver_reviewer, for many users at once)."""
+    from django.contrib.auth import get_user_model
+
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            is_staff=True,
+            groups__name=WAIVER_REVIEWERS_GROUP,
+            memberships__organization__kind=Organization.Kind.REGULATOR,
+            memberships__organization__verification_status=Organization.Verification.VERIFIED,
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
+
+
 def waiver_reviewers_group() -> Group:
     group, _ = Group.objects.get_or_create(name=WAIVER_REVIEWERS_GROUP)
     return group

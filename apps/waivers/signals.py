@@ -6,6 +6,8 @@ from django.dispatch import Signal
 
 # request_id, event_id, firm_id, reference, action, to_status, comment
 waiver_status_changed = Signal()
+# request_id, reference, user_ids, target_date (ISO), days_left
+waiver_reminder_due = Signal()
 
 
 def send_on_commit(signal: Signal, **kwargs) -> None:
