@@ -14,6 +14,9 @@ DEMO_PASSWORD = "kakehashi-demo-2026"  # noqa: S105 - published demo password, r
 # Fixed base32 secrets so that an authenticator app set up once keeps working after a re-seed.
 DEMO_TOTP_SECRETS = {
     "reviewer@meti-demo.example": "JBSWY3DPEHPK3PXPKAKEHASHIREVIEW2",
+    "reviewer2@meti-demo.example": "JBSWY3DPEHPK3PXPKAKEHASHIREVIEW3",
+    # Agency staff open export-controlled attachments only with two-factor authentication.
+    "agency@diu-demo.example": "JBSWY3DPEHPK3PXPKAKEHASHIAGENCY2",
     "admin@kakehashi.example": "JBSWY3DPEHPK3PXPKAKEHASHIADMIN23",
 }
 
@@ -82,6 +85,7 @@ ACCOUNTS = [
     ("agency@diu-demo.example", "Alex Morgan", "agency", "owner", False, False, False),
     ("partner@jdtc-demo.example", "Keiko Tanaka", "intermediary", "owner", False, False, False),
     ("reviewer@meti-demo.example", "Jiro Suzuki", "regulator", "member", False, True, False),
+    ("reviewer2@meti-demo.example", "Mai Kobayashi", "regulator", "member", False, True, False),
     ("admin@kakehashi.example", "Portal Operator", None, None, False, True, True),
 ]
 
@@ -91,6 +95,7 @@ ROLE_LABELS = {
     "agency@diu-demo.example": "agency staff (verified)",
     "partner@jdtc-demo.example": "intermediary staff (verified)",
     "reviewer@meti-demo.example": "waiver reviewer (regulator, admin with MFA)",
+    "reviewer2@meti-demo.example": "second reviewer, confirms approvals (four eyes)",
     "admin@kakehashi.example": "portal operator (superuser, admin with MFA)",
 }
 

@@ -51,6 +51,7 @@ def test_demo_accounts_have_the_rights_of_their_role():
     assert permissions.is_verified_agency_staff(users.get(email="agency@diu-demo.example"))
     assert permissions.is_verified_intermediary_staff(users.get(email="partner@jdtc-demo.example"))
     assert permissions.is_waiver_reviewer(users.get(email="reviewer@meti-demo.example"))
+    assert permissions.is_waiver_reviewer(users.get(email="reviewer2@meti-demo.example"))
     officer = users.get(email="export@tsubasa-aero.example")
     firm = Organization.objects.get(memberships__user=officer)
     assert officer.has_perm("organizations.file_export_control_request", firm)
@@ -75,3 +76,16 @@ def test_seed_demo_refuses_to_run_where_demo_data_is_not_allowed(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=StringIO())
     assert not get_user_model().objects.exists()
+
+
+def test_the_demo_firms_controlled_brief_is_held_from_the_agency(client):
+    from apps.opportunities import access
+    from apps.opportunities.models import Response
+
+    call_command("seed_demo", stdout=StringIO())
+    response = Response.objects.get(opportunity__reference_number="DIU-26-SPACE-014")
+    assert access.response_attachment_is_held(response)
+    agency_user = get_user_model().objects.get(email="agency@diu-demo.example")
+    client.force_login(agency_user)
+    page = client.get(response.get_absolute_url()).content.decode()
+    assert "Held pending export authorization" in page
