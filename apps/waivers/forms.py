@@ -18,7 +18,7 @@ class WaiverRequestForm(NormalizingFormMixin, forms.ModelForm):
     classification may wait until submission; the rest is needed to save it."""
 
     destination_country = forms.ChoiceField(
-        label=_("destination country"), choices=lambda: list(countries), initial="US"
+        label=_("Destination country"), choices=lambda: list(countries), initial="US"
     )
 
     class Meta:
@@ -115,14 +115,14 @@ class WaiverRequestForm(NormalizingFormMixin, forms.ModelForm):
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("kind of document"), choices=WaiverDocument.Kind.choices)
+    kind = forms.ChoiceField(label=_("Kind of document"), choices=WaiverDocument.Kind.choices)
     file = forms.FileField(
-        label=_("file"),
+        label=_("File"),
         help_text=_("PDF, Word, Excel or PowerPoint, at most 25 MB."),
         error_messages={"required": _("Choose a file.")},
     )
     replaces = forms.ModelChoiceField(
-        label=_("replaces"),
+        label=_("Replaces"),
         queryset=WaiverDocument.objects.none(),
         required=False,
         empty_label=_("Nothing: it is a new document"),
@@ -134,6 +134,13 @@ class DocumentForm(forms.Form):
         current = [d.pk for d in request.documents.all() if d.is_current]
         self.fields["replaces"].queryset = WaiverDocument.objects.filter(pk__in=current)
         self.fields["file"].required = required
+        self.fields["kind"].required = required
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("file") and not cleaned.get("kind"):
+            self.add_error("kind", _("Choose the kind of document."))
+        return cleaned
 
     def clean_file(self):
         upload = self.cleaned_data.get("file")

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_countries import countries
 
 from apps.accounts.views import mfa_required
 from apps.core.errors import PermissionDeniedError, TransitionNotAllowed
@@ -260,6 +261,8 @@ def _changed_rows(event: WaiverEvent) -> list[tuple[str, str]]:
             label = {"document": _("document"), "kind": _("kind"), "replaces": _("replaces")}.get(
                 name, name
             )
+        if name == "kind" and value in WaiverDocument.Kind.values:
+            value = WaiverDocument.Kind(value).label
         if isinstance(value, list) and len(value) == 2:
             text = f"{value[0] or '—'} → {value[1] or '—'}"
         else:
@@ -309,6 +312,8 @@ def _render_detail(request, waiver, *, document_form=None, answer_form=None, sta
             and bool(waiver.conditions)
             and not waiver.conditions_acknowledged_at,
             "has_letter": waiver.status in LETTER_STATUSES,
+            "destination_country": countries.name(waiver.destination_country)
+            or waiver.destination_country,
             "is_decided": waiver.status in DECIDED,
         },
         status=status,

@@ -377,3 +377,23 @@ def test_documents_have_no_public_url(draft):
     assert "technical" not in document.file.name  # a generated name, not the uploader's
     with pytest.raises(ValueError):
         document.file.url  # noqa: B018 — the private storage has no URL at all
+
+
+def test_an_answer_with_a_file_of_no_stated_kind_is_refused_and_nothing_moves(
+    client, draft, officer, reviewer
+):
+    waiver = under_review(draft, officer, reviewer)
+    services.waiver_transition(
+        actor=reviewer, request=waiver, action="request_information", comment="More, please."
+    )
+    client.force_login(officer)
+    response = client.post(
+        reverse("waivers:answer", args=[draft.pk]),
+        {"message": "Here it is.", "kind": "", "file": pdf("statement.pdf")},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Choose the kind of document." in page
+    assert "Here it is." in page  # the answer is kept
+    assert WaiverRequest.objects.get(pk=draft.pk).status == S.INFORMATION_REQUESTED
+    assert draft.documents.count() == 1
