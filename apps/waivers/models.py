@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.capabilities.models import Capability
 from apps.core.models import TimeStampedModel
@@ -25,18 +26,24 @@ DOCUMENT_MAX_BYTES = 25 * 1024 * 1024
 
 class WaiverRequest(TimeStampedModel):
     class Status(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
-        UNDER_REVIEW = "under_review", _("Under review")
-        INFORMATION_REQUESTED = "information_requested", _("Information requested")
-        RESUBMITTED = "resubmitted", _("Resubmitted")
-        RETURNED = "returned", _("Returned without action")
-        AWAITING_CONFIRMATION = "awaiting_confirmation", _("Approval awaiting confirmation")
-        APPROVED = "approved", _("Approved")
-        DENIED = "denied", _("Denied")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        EXPIRED = "expired", _("Expired")
-        REVOKED = "revoked", _("Revoked")
+        DRAFT = "draft", pgettext_lazy("waiver status", "Draft")
+        SUBMITTED = "submitted", pgettext_lazy("waiver status", "Submitted")
+        UNDER_REVIEW = "under_review", pgettext_lazy("waiver status", "Under review")
+        INFORMATION_REQUESTED = (
+            "information_requested",
+            pgettext_lazy("waiver status", "Information requested"),
+        )
+        RESUBMITTED = "resubmitted", pgettext_lazy("waiver status", "Resubmitted")
+        RETURNED = "returned", pgettext_lazy("waiver status", "Returned without action")
+        AWAITING_CONFIRMATION = (
+            "awaiting_confirmation",
+            pgettext_lazy("waiver status", "Approval awaiting confirmation"),
+        )
+        APPROVED = "approved", pgettext_lazy("waiver status", "Approved")
+        DENIED = "denied", pgettext_lazy("waiver status", "Denied")
+        WITHDRAWN = "withdrawn", pgettext_lazy("waiver status", "Withdrawn")
+        EXPIRED = "expired", pgettext_lazy("waiver status", "Expired")
+        REVOKED = "revoked", pgettext_lazy("waiver status", "Revoked")
 
     class Classification(models.TextChoices):
         LISTED = "listed", _("Listed on Japan's control list")

@@ -14,7 +14,7 @@ which statuses to which, and who may fire it. Only services.py consults it.
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apps.waivers.models import WaiverRequest
 
@@ -74,19 +74,19 @@ TRANSITIONS: dict[str, Transition] = {
 
 
 ACTION_LABELS = {
-    "submit": _("Submit"),
-    "resubmit": _("Resubmit"),
-    "withdraw": _("Withdraw"),
-    "assign": _("Assign"),
-    "request_information": _("Request information"),
-    "return": _("Return without action"),
-    "approve": _("Approve"),
-    "confirm": _("Confirm the approval"),
-    "send_back": _("Send the approval back"),
-    "deny": _("Deny"),
-    "revoke": _("Revoke"),
-    "expire": _("Expire"),
-    "acknowledge_conditions": _("Acknowledge the conditions"),
+    "submit": pgettext_lazy("waiver action", "Submit"),
+    "resubmit": pgettext_lazy("waiver action", "Resubmit"),
+    "withdraw": pgettext_lazy("waiver action", "Withdraw"),
+    "assign": pgettext_lazy("waiver action", "Assign"),
+    "request_information": pgettext_lazy("waiver action", "Request information"),
+    "return": pgettext_lazy("waiver action", "Return without action"),
+    "approve": pgettext_lazy("waiver action", "Approve"),
+    "confirm": pgettext_lazy("waiver action", "Confirm the approval"),
+    "send_back": pgettext_lazy("waiver action", "Send the approval back"),
+    "deny": pgettext_lazy("waiver action", "Deny"),
+    "revoke": pgettext_lazy("waiver action", "Revoke"),
+    "expire": pgettext_lazy("waiver action", "Expire"),
+    "acknowledge_conditions": pgettext_lazy("waiver action", "Acknowledge the conditions"),
 }
 
 # Comments the firm reads in its history and e-mails. The others (an approval's note, a
