@@ -279,9 +279,10 @@ def _render_detail(request, waiver, *, document_form=None, answer_form=None, sta
         if is_officer
         else []
     )
-    if editable and document_form is None:
-        document_form = DocumentForm(request=waiver)
     needs_answer = waiver.status in (S.INFORMATION_REQUESTED, S.RETURNED)
+    if editable and document_form is None:
+        # Within an answer a document is optional; on its own it is the point.
+        document_form = DocumentForm(request=waiver, required=not (needs_answer and is_officer))
     if needs_answer and is_officer and answer_form is None:
         answer_form = InformationResponseForm()
     reviewer_request = (
