@@ -1,0 +1,404 @@
+"""Requests per second and latency of the main pages under gunicorn with production
+settings, against the cheapest route the project serves through Django, in the same run.
+
+Run from the project root (PostgreSQL and Redis must be running; wrk from Debian's
+packages, and nginx for --instances 2):
+
+    .venv/bin/python benchmarks/web.py                           # 10,000 opportunities
+    .venv/bin/python benchmarks/web.py --opportunities 300000    # seeds for ~15 minutes once
+    .venv/bin/python benchmarks/web.py --instances 2             # two gunicorns behind nginx
+
+Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), a role that
+may create databases; BENCH_REDIS_URL (default redis://127.0.0.1:6379/14), a Redis
+database the script may flush. The database kakehashi_bench_web_<N> is created and filled
+with `seed_scale` on the first run for N opportunities and kept for the next runs.
+
+Each scenario runs wrk (2 threads, --connections, --duration) against gunicorn
+(deploy/gunicorn.conf.py, production settings, --workers per instance) on loopback:
+
+- baseline: /robots.txt, a plain Django view through the whole middleware stack;
+- list: the public opportunity list over a mix of --urls distinct filter URLs (keyword in
+  English or Japanese, technology area, deadline window, TRL, page), anonymous;
+- detail: opportunity detail pages, a mix of published opportunities;
+- directory: the capability directory with filters, as a signed-in agency user;
+- api: the API's opportunity list, with filters and pages.
+
+With --cache off the response cache is bypassed (PAGE_CACHE=off); by default it is on,
+so the list figure is the cached one. Columns: requests/s, p50 and p99 latency, non-2xx
+answers, and each figure as a share of the baseline. The peak RSS of any gunicorn worker
+over the run is printed too. The last line is `ratio: X` = list requests/s / baseline
+requests/s.
+"""
+
+# The script starts local programs (gunicorn, nginx, wrk) with arguments it builds itself.
+# ruff: noqa: S603, S607
+
+import argparse
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PY = str(BASE_DIR / ".venv" / "bin" / "python")
+GUNICORN = str(BASE_DIR / ".venv" / "bin" / "gunicorn")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--opportunities", type=int, default=10_000)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per instance")
+    parser.add_argument("--instances", type=int, default=1, choices=[1, 2])
+    parser.add_argument("--urls", type=int, default=240, help="distinct list URLs in the mix")
+    parser.add_argument("--cache", choices=["on", "off"], default="on")
+    parser.add_argument("--only", nargs="*", help="run only these scenarios")
+    parser.add_argument("--port", type=int, default=8701)
+    return parser.parse_args()
+
+
+# --- Setup ------------------------------------------------------------------------------
+
+
+def ensure_database(server_url: str, name: str) -> bool:
+    """True when the database had to be created."""
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(f"{server_url}/postgres", autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [PY, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return result.stdout or ""
+
+
+SETUP = """
+import json, random
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from apps.capabilities.models import Capability
+from apps.opportunities.models import Opportunity
+from apps.organizations.models import Membership, Organization
+from apps.taxonomy.models import TechnologyArea
+member = Membership.objects.filter(organization__kind="agency",
+    organization__verification_status="verified").select_related("user").order_by("pk").first()
+session = SessionStore()
+session[SESSION_KEY] = str(member.user.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = member.user.get_session_auth_hash()
+session.create()
+ids = list(Opportunity.objects.filter(status="published").order_by("?")
+    .values_list("pk", flat=True)[:400])
+areas = list(TechnologyArea.objects.values_list("slug", flat=True))
+print(json.dumps({"session": session.session_key, "ids": ids, "areas": areas}))
+"""
+
+WORDS = [
+    "sar", "satellite", "hypersonic", "thermal", "gan", "swarm", "additive", "ai",
+    "battery", "5g", "optical", "fpga", "imager", "maritime", "logistics",
+    "衛星", "熱防護", "電池", "増幅器", "積層造形", "推論", "光通信", "前線",
+]  # fmt: skip
+
+
+def list_urls(rng: random.Random, areas: list[str], count: int, base: str) -> list[str]:
+    """Distinct, realistic filter URLs: what people combine on the list page."""
+    urls: set[str] = set()
+    while len(urls) < count:
+        params = []
+        if rng.random() < 0.5:
+            params.append(("q", rng.choice(WORDS)))
+        if rng.random() < 0.5:
+            params.append(("area", rng.choice(areas)))
+        if rng.random() < 0.25:
+            start = rng.choice(["2026-12-01", "2027-01-01", "2027-03-01"])
+            params.append(("deadline_after", start))
+        if rng.random() < 0.15:
+            params.append(("trl", str(rng.randint(3, 8))))
+        if rng.random() < 0.3:
+            params.append(("page", str(rng.randint(2, 6))))
+        from urllib.parse import urlencode
+
+        urls.add(base + ("?" + urlencode(params) if params else ""))
+    return sorted(urls)
+
+
+LUA = """
+paths = {%s}
+counter = 0
+request = function()
+  counter = counter + 1
+  local path = paths[(counter %% #paths) + 1]
+  return wrk.format("GET", path)
+end
+"""
+
+
+def lua_script(paths: list[str], cookie: str | None, directory: Path, name: str) -> Path:
+    quoted = ",".join('"' + p.replace('"', '\\"') + '"' for p in paths)
+    text = LUA % quoted
+    if cookie:
+        text = f'wrk.headers["Cookie"] = "sessionid={cookie}"\n' + text
+    path = directory / f"{name}.lua"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- Running ----------------------------------------------------------------------------
+
+
+def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    return subprocess.Popen(
+        [GUNICORN, "-c", "deploy/gunicorn.conf.py", "portal.wsgi"],
+        cwd=BASE_DIR,
+        env={**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)},
+        start_new_session=True,
+    )
+
+
+def start_nginx(ports: list[int], listen: int, directory: Path) -> subprocess.Popen:
+    upstream = "\n".join(f"    server 127.0.0.1:{p};" for p in ports)
+    conf = directory / "nginx.conf"
+    conf.write_text(
+        f"""
+worker_processes 1;
+pid {directory}/nginx.pid;
+error_log {directory}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  upstream web {{
+{upstream}
+    keepalive 32;
+  }}
+  server {{
+    listen 127.0.0.1:{listen};
+    location / {{
+      proxy_pass http://web;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+    }}
+  }}
+}}
+""",
+        encoding="utf-8",
+    )
+    return subprocess.Popen(
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-g", "daemon off;"],
+        start_new_session=True,
+    )
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 — loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+class RssSampler(threading.Thread):
+    """The peak resident memory of any gunicorn worker (children of the masters)."""
+
+    def __init__(self, masters: list[int]):
+        super().__init__(daemon=True)
+        self.masters = masters
+        self.peak_kb = 0
+        self.stop = threading.Event()
+
+    def _children(self) -> list[int]:
+        pids = []
+        for master in self.masters:
+            try:
+                text = Path(f"/proc/{master}/task/{master}/children").read_text()
+            except OSError:
+                continue
+            pids += [int(p) for p in text.split()]
+        return pids
+
+    def run(self):
+        while not self.stop.wait(0.5):
+            for pid in self._children():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                match = re.search(r"VmRSS:\s+(\d+) kB", status)
+                if match:
+                    self.peak_kb = max(self.peak_kb, int(match.group(1)))
+
+
+def run_wrk(url: str, script: Path, args) -> dict:
+    output = subprocess.run(
+        [
+            "wrk",
+            "-t2",
+            f"-c{args.connections}",
+            f"-d{args.duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)", output, re.MULTILINE)
+        if not match:
+            return float("nan")
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": rps,
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    server_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    database = f"kakehashi_bench_web_{args.opportunities}"
+    created = ensure_database(server_url, database)
+    work = Path(tempfile.mkdtemp(prefix="kakehashi-web-"))
+    local = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.local",
+        "DATABASE_URL": f"{server_url}/{database}",
+        "REDIS_URL": "",
+        "DEBUG": "false",
+    }
+    manage(local, "migrate", "--noinput", "-v0")
+    if created:
+        manage(
+            local,
+            "seed_scale",
+            f"--opportunities={args.opportunities}",
+            f"--firms={max(200, args.opportunities // 15)}",
+            f"--capabilities={max(1000, args.opportunities // 3)}",
+        )
+    import json
+
+    facts = json.loads(manage(local, "shell", "-c", SETUP, capture=True).strip().splitlines()[-1])
+    production = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": "bench-" + "x" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"{server_url}/{database}",
+        "REDIS_URL": redis_url,
+        "SECURE_SSL_REDIRECT": "false",
+        "PAGE_CACHE": args.cache,
+    }
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    manage(production, "collectstatic", "--noinput", "-v0")
+
+    ports = [args.port + i for i in range(args.instances)]
+    processes = [start_gunicorn(production, port, args.workers) for port in ports]
+    front = ports[0]
+    if args.instances > 1:
+        front = args.port + 50
+        processes.append(start_nginx(ports, front, work))
+    try:
+        base = f"http://127.0.0.1:{front}"
+        wait_for(base + "/robots.txt")
+        rng = random.Random(2026)  # noqa: S311 — a fixed URL mix, not a secret
+        ids = facts["ids"]
+        scenarios = {
+            "baseline": (["/robots.txt"], None),
+            "list": (list_urls(rng, facts["areas"], args.urls, "/opportunities/"), None),
+            "detail": ([f"/opportunities/{pk}/" for pk in ids[:300]], None),
+            "directory": (
+                list_urls(rng, facts["areas"], 100, "/capabilities/"),
+                facts["session"],
+            ),
+            "api": (
+                [
+                    u
+                    for u in list_urls(rng, facts["areas"], 140, "/api/v1/opportunities/")
+                    if "page=" not in u
+                ][:100],  # the API answers 404 past the last page
+                None,
+            ),
+        }
+        sampler = RssSampler([p.pid for p in processes[: args.instances]])
+        sampler.start()
+        results = {}
+        for name, (paths, cookie) in scenarios.items():
+            if args.only and name not in args.only and name != "baseline":
+                continue
+            script = lua_script(paths, cookie, work, name)
+            for path in paths[:3]:  # warm-up, and a check that the mix answers
+                request = urllib.request.Request(base + path)  # noqa: S310 — loopback
+                if cookie:
+                    request.add_header("Cookie", f"sessionid={cookie}")
+                with urllib.request.urlopen(request, timeout=30):  # noqa: S310
+                    pass
+            results[name] = run_wrk(base, script, args)
+            results[name]["urls"] = len(paths)
+        sampler.stop.set()
+    finally:
+        for process in processes:
+            with_group = os.getpgid(process.pid)
+            os.killpg(with_group, signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=30)
+        shutil.rmtree(work, ignore_errors=True)
+
+    baseline = results["baseline"]["rps"]
+    print(
+        f"{args.opportunities:,} opportunities; {args.instances} instance(s) x "
+        f"{args.workers} workers; {args.connections} connections; cache {args.cache}"
+    )
+    print(
+        f"{'scenario':<10} {'urls':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'non-2xx':>8} {'share':>7}"
+    )
+    for name, r in results.items():
+        print(
+            f"{name:<10} {r['urls']:>5} {r['rps']:>9.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} "
+            f"{r['errors']:>8} {r['rps'] / baseline:>7.1%}"
+        )
+    print(f"peak worker RSS: {sampler.peak_kb / 1024:.0f} MB")
+    if "list" in results:
+        print(f"ratio: {results['list']['rps'] / baseline:.3f}")
+
+
+if __name__ == "__main__":
+    main()

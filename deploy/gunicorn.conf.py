@@ -1,0 +1,22 @@
+"""gunicorn settings for the web processes (`gunicorn -c deploy/gunicorn.conf.py portal.wsgi`).
+Every value can be overridden from the environment; the defaults suit one host."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Django views are CPU-bound between short database waits: about two processes per core.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+keepalive = 5
+# A worker is replaced after this many requests (with jitter, so not all at once): a
+# bounded lifetime keeps memory flat whatever a library might leak.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
+max_requests_jitter = 500
+preload_app = True  # import Django once; workers share the pages copy-on-write
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
