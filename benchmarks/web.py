@@ -153,11 +153,14 @@ end
 """
 
 
+SESSION_COOKIE = "__Host-sessionid"  # the production settings' name
+
+
 def lua_script(paths: list[str], cookie: str | None, directory: Path, name: str) -> Path:
     quoted = ",".join('"' + p.replace('"', '\\"') + '"' for p in paths)
     text = LUA % quoted
     if cookie:
-        text = f'wrk.headers["Cookie"] = "sessionid={cookie}"\n' + text
+        text = f'wrk.headers["Cookie"] = "{SESSION_COOKIE}={cookie}"\n' + text
     path = directory / f"{name}.lua"
     path.write_text(text, encoding="utf-8")
     return path
@@ -367,7 +370,7 @@ def main() -> None:
             for path in paths[:3]:  # warm-up, and a check that the mix answers
                 request = urllib.request.Request(base + path)  # noqa: S310 — loopback
                 if cookie:
-                    request.add_header("Cookie", f"sessionid={cookie}")
+                    request.add_header("Cookie", f"{SESSION_COOKIE}={cookie}")
                 with urllib.request.urlopen(request, timeout=30):  # noqa: S310
                     pass
             results[name] = run_wrk(base, script, args)
