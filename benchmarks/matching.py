@@ -11,14 +11,19 @@ may create databases. The script uses the database kakehashi_bench_matching (--d
 it creates and migrates it if missing and fills it with `seed_scale` (idempotent, so a
 second run reuses the data; --fresh starts over). It is kept for the next run.
 
-What is measured, each the median of --repeat runs after one warm-up:
+What is measured, each the median of --repeat runs after one warm-up of each, the two
+runs taking turns so that both see the same load on a shared machine:
 
 - matching: apps.matching.selectors.matches_for_opportunity(opportunity, limit=50) for
   a new published opportunity in the two most popular technology areas (the hardest
-  case: the most candidates): candidate capabilities and their areas, targeting, scoring
-  every candidate in Python, ranking, the 50 firms shown.
+  case: the most candidates): candidate capabilities and their areas, targeting,
+  ranking every candidate in Python, the 50 firms shown with their reasons.
 - baseline: one indexed query that reads the same candidate rows (capability id, firm,
   TRL, title) through the area index, and nothing else.
+
+Also shown: the capabilities and firms behind the candidate rows, and how many
+capabilities one more (untimed) matching call scored in full (keywords tokenised) rather
+than only bounded.
 
 The last line is `ratio: X` = matching time / baseline time (target: at most 3).
 """
@@ -57,15 +62,38 @@ def ensure_database(server_url: str, name: str, *, fresh: bool) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def timed(function, repeat: int) -> tuple[float, object]:
-    function()  # warm-up: caches, plans
-    times = []
-    result = None
+def timed_in_turns(functions: list, repeat: int) -> list[tuple[float, object]]:
+    """(median seconds, last result) of each function, the functions called in turns."""
+    for function in functions:
+        function()  # warm-up: caches, plans
+    times: list[list[float]] = [[] for _ in functions]
+    results: list[object] = [None for _ in functions]
     for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        for index, function in enumerate(functions):
+            started = time.perf_counter()
+            results[index] = function()
+            times[index].append(time.perf_counter() - started)
+    return [(statistics.median(t), result) for t, result in zip(times, results, strict=True)]
+
+
+def scored_in_full(function) -> int:
+    """How many capabilities one call of `function` scores with their keywords."""
+    from apps.matching.scoring import OpportunityPoints
+
+    keywords = OpportunityPoints.keywords
+    calls = 0
+
+    def counted(self, text):
+        nonlocal calls
+        calls += 1
+        return keywords(self, text)
+
+    OpportunityPoints.keywords = counted
+    try:
+        function()
+    finally:
+        OpportunityPoints.keywords = keywords
+    return calls
 
 
 def main() -> None:
@@ -144,15 +172,25 @@ def main() -> None:
             ).values_list("pk", "organization_id", "trl", "title_en")
         )
 
-    baseline_seconds, rows = timed(baseline, args.repeat)
-    matching_seconds, matches = timed(matching, args.repeat)
+    (baseline_seconds, rows), (matching_seconds, matches) = timed_in_turns(
+        [baseline, matching], args.repeat
+    )
     with CaptureQueriesContext(connection) as queries:
         matching()
 
     capabilities = Capability.objects.count()
+    if capabilities != args.capabilities:
+        print(
+            f"note: {args.database} holds {capabilities:,} capabilities, not "
+            f"{args.capabilities:,} (seeding only adds): use another --database or --fresh",
+            file=sys.stderr,
+        )
+    candidates = {(pk, firm_id) for pk, firm_id, _trl, _title in rows}
+    firms = {firm_id for _pk, firm_id in candidates}
     print(
-        f"capabilities: {capabilities:,}; candidate rows: {len(rows):,}; "
-        f"firms shown: {len(matches)}"
+        f"capabilities: {capabilities:,}; candidate rows: {len(rows):,} "
+        f"({len(candidates):,} capabilities of {len(firms):,} firms); "
+        f"scored in full: {scored_in_full(matching):,}; firms shown: {len(matches)}"
     )
     print(f"{'run':<10} {'median ms':>10} {'queries':>8}")
     print(f"{'baseline':<10} {baseline_seconds * 1000:>10.1f} {1:>8}")

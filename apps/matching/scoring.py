@@ -27,11 +27,15 @@ Keywords are compared as search tokens (``apps.core.search``): NFKC-normalised a
 lower-cased, Latin words whole and Japanese runs as character bigrams, so "ＳＡＲ"
 matches "SAR" and "小型衛星" matches "小型衛星コンステレーション". A keyword matches when
 all of its tokens occur in the opportunity's text.
+
+:class:`OpportunityPoints` gives the same points as :func:`score` without building facts
+or reasons, for ranking many capabilities against one opportunity; it is built on the
+same helpers (:func:`area_relation`, :func:`trl_fit`, :func:`keyword_texts`).
 """
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils.translation import get_language, gettext, pgettext
@@ -55,7 +59,9 @@ PATH_SEPARATOR = "/"
 FULL_NAME_SEPARATOR = " › "
 REASON_SEPARATOR = "; "
 
-_KEYWORD_SPLIT = re.compile(r"[,、]")
+_COMMA = ","
+_JAPANESE_COMMA = "、"
+_KEYWORD_SPLIT = re.compile(f"[{_COMMA}{_JAPANESE_COMMA}]")
 
 
 class ReasonKind:
@@ -197,12 +203,19 @@ def ancestor_paths(path: str, *, include_self: bool = True) -> list[str]:
     return prefixes if include_self else prefixes[:-1]
 
 
-def keywords_from(text: str) -> tuple[Keyword, ...]:
+def keyword_texts(text: str) -> list[str]:
     """A capability's comma-separated keywords (ASCII, full-width or Japanese commas),
-    each with its search tokens; duplicates and keywords without tokens are dropped."""
+    NFKC-normalised and stripped, as written: empty parts and duplicates included."""
+    return [
+        part.strip() for part in _KEYWORD_SPLIT.split(unicodedata.normalize("NFKC", text or ""))
+    ]
+
+
+def keywords_from(text: str) -> tuple[Keyword, ...]:
+    """A capability's keywords (see keyword_texts), each with its search tokens;
+    duplicates and keywords without tokens are dropped."""
     seen: dict[frozenset[str], Keyword] = {}
-    for part in _KEYWORD_SPLIT.split(unicodedata.normalize("NFKC", text or "")):
-        shown = part.strip()
+    for shown in keyword_texts(text):
         tokens = frozenset(query_tokens(shown))
         if tokens and tokens not in seen:
             seen[tokens] = Keyword(text=shown, tokens=tokens)
@@ -221,24 +234,42 @@ def text_tokens(*texts: str) -> frozenset[str]:
 # Scoring ---------------------------------------------------------------------------------
 
 
+def area_relation(capability_path: str, opportunity_paths: Iterable[str]) -> tuple[int, str] | None:
+    """The points and AreaRelation of a capability's area at its best relation to the
+    opportunity's areas (their paths), or None when it relates to none of them."""
+    best: tuple[int, str] | None = None
+    for path in opportunity_paths:
+        if capability_path == path:
+            candidate = (AREA_EXACT, AreaRelation.EXACT)
+        elif capability_path.startswith(path):
+            candidate = (AREA_NARROWER, AreaRelation.NARROWER)
+        elif path.startswith(capability_path):
+            candidate = (AREA_BROADER, AreaRelation.BROADER)
+        else:
+            continue
+        if best is None or candidate[0] > best[0]:
+            best = candidate
+    return best
+
+
+def trl_fit(trl: int, low: int, high: int) -> tuple[int, str]:
+    """The points and TrlFit of a TRL for the range sought."""
+    if low <= trl <= high:
+        return TRL_WITHIN, TrlFit.WITHIN
+    if trl == low - 1:
+        return TRL_ONE_OFF, TrlFit.BELOW
+    if trl == high + 1:
+        return TRL_ONE_OFF, TrlFit.ABOVE
+    return 0, TrlFit.OUTSIDE
+
+
 def _area_reasons(
     capability_areas: Iterable[Area], opportunity_areas: Iterable[Area]
 ) -> list[Reason]:
     opportunity_paths = sorted({area.path for area in opportunity_areas})
     reasons: list[Reason] = []
     for area in sorted(set(capability_areas), key=lambda a: a.path):
-        best: tuple[int, str] | None = None
-        for path in opportunity_paths:
-            if area.path == path:
-                candidate = (AREA_EXACT, AreaRelation.EXACT)
-            elif area.path.startswith(path):
-                candidate = (AREA_NARROWER, AreaRelation.NARROWER)
-            elif path.startswith(area.path):
-                candidate = (AREA_BROADER, AreaRelation.BROADER)
-            else:
-                continue
-            if best is None or candidate[0] > best[0]:
-                best = candidate
+        best = area_relation(area.path, opportunity_paths)
         if best is not None:
             reasons.append(
                 Reason(kind=ReasonKind.AREA, points=best[0], area=area, relation=best[1])
@@ -248,14 +279,7 @@ def _area_reasons(
 
 
 def _trl_reason(trl: int, low: int, high: int) -> Reason:
-    if low <= trl <= high:
-        fit, points = TrlFit.WITHIN, TRL_WITHIN
-    elif trl == low - 1:
-        fit, points = TrlFit.BELOW, TRL_ONE_OFF
-    elif trl == high + 1:
-        fit, points = TrlFit.ABOVE, TRL_ONE_OFF
-    else:
-        fit, points = TrlFit.OUTSIDE, 0
+    points, fit = trl_fit(trl, low, high)
     return Reason(kind=ReasonKind.TRL, points=points, trl=trl, trl_min=low, trl_max=high, fit=fit)
 
 
@@ -280,3 +304,88 @@ def score(capability: CapabilityFacts, opportunity: OpportunityFacts) -> Match |
             Reason(kind=ReasonKind.KEYWORDS, points=KEYWORD * len(shared), keywords=shared)
         )
     return Match(score=sum(reason.points for reason in reasons), reasons=tuple(reasons))
+
+
+# Many capabilities, one opportunity ---------------------------------------------------------
+
+
+class OpportunityPoints:
+    """The points one opportunity gives, to rank many capabilities without building their
+    facts and reasons. For a capability whose areas have the paths `paths`:
+
+        total(paths, trl, keywords, targeted=t)
+        == score(CapabilityFacts(areas, trl, keywords_from(keywords)),
+                 replace(opportunity, targeted=t)).score
+
+    (None for both when no area relates). It is the sum of base() (areas, TRL and
+    targeting: cheap) and keywords() (the keywords must be tokenised: costly), and
+    keyword_bound() is an upper bound of keywords() that needs no tokenising, for callers
+    that skip the capabilities which could not rank high enough anyway. The points of
+    each area and the tokens of each keyword are remembered: build one instance per
+    opportunity and use it for every capability.
+    """
+
+    MAX_KEYWORD_POINTS = KEYWORD * MAX_KEYWORDS  # keywords() and keyword_bound() at most
+
+    def __init__(self, opportunity: OpportunityFacts):
+        self._paths = sorted({area.path for area in opportunity.areas})
+        self._trl_min = opportunity.trl_min
+        self._trl_max = opportunity.trl_max
+        self._tokens = opportunity.tokens
+        self._area_points: dict[str, int] = {}
+        self._trl_points: dict[int, int] = {}
+        self._keyword_tokens: dict[str, frozenset[str]] = {}
+
+    def area(self, path: str) -> int:
+        """The points of one area of the capability: 0 when it relates to no area of the
+        opportunity."""
+        points = self._area_points.get(path)
+        if points is None:
+            relation = area_relation(path, self._paths)
+            points = self._area_points[path] = relation[0] if relation else 0
+        return points
+
+    def areas(self, paths: Sequence[str]) -> int:
+        """The points of the capability's areas, the best MAX_AREAS of them: 0 when none
+        relates to the opportunity's, i.e. no match."""
+        if len(paths) == 1:
+            return self.area(paths[0])
+        return sum(sorted((self.area(path) for path in set(paths)), reverse=True)[:MAX_AREAS])
+
+    def trl(self, trl: int) -> int:
+        points = self._trl_points.get(trl)
+        if points is None:
+            points = self._trl_points[trl] = trl_fit(trl, self._trl_min, self._trl_max)[0]
+        return points
+
+    def base(self, paths: Sequence[str], trl: int, *, targeted: bool) -> int | None:
+        """The score without its keyword points, or None when no area relates."""
+        areas = self.areas(paths)
+        if not areas:
+            return None
+        return areas + self.trl(trl) + (TARGETED if targeted else 0)
+
+    def keywords(self, text: str) -> int:
+        """The points of the capability's keywords (as stored) found in the opportunity's
+        text."""
+        shared: set[frozenset[str]] = set()
+        for shown in keyword_texts(text):
+            tokens = self._keyword_tokens.get(shown)
+            if tokens is None:
+                tokens = self._keyword_tokens[shown] = frozenset(query_tokens(shown))
+            if tokens and tokens <= self._tokens:
+                shared.add(tokens)
+        return KEYWORD * min(len(shared), MAX_KEYWORDS)
+
+    @staticmethod
+    def keyword_bound(text: str) -> int:
+        """At least keywords(text), without tokenising: each part between separators is
+        at most one keyword found."""
+        normalized = unicodedata.normalize("NFKC", text or "")
+        parts = 1 + normalized.count(_COMMA) + normalized.count(_JAPANESE_COMMA)
+        return KEYWORD * min(parts, MAX_KEYWORDS)
+
+    def total(self, paths: Sequence[str], trl: int, keywords: str, *, targeted: bool) -> int | None:
+        """The score of a capability, or None when no area relates (as score())."""
+        base = self.base(paths, trl, targeted=targeted)
+        return None if base is None else base + self.keywords(keywords)

@@ -3,11 +3,13 @@
 Candidates are found in the database, with the technology-area tree's paths: an area
 overlaps another when one is the other or lies below it, so candidates are the rows whose
 area path is an ancestor of (or equal to) one of the given paths, or starts with one of
-them. Only those candidates are loaded, as plain values, and scored in Python by
+them (matches_for_opportunity() picks those areas from the taxonomy in Python and filters
+on their ids). Only those candidates are loaded, as plain values, and scored in Python by
 ``apps.matching.scoring``. Every function here issues a fixed number of queries whatever
 the number of firms, capabilities and opportunities involved.
 """
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -24,6 +26,7 @@ from apps.matching.scoring import (
     CapabilityFacts,
     Match,
     OpportunityFacts,
+    OpportunityPoints,
     ancestor_paths,
     keywords_from,
     score,
@@ -112,12 +115,18 @@ class Recommendation:
 def area_index() -> dict[str, Area]:
     """Every technology area by path, with its full names in both languages. One query;
     the taxonomy is small (a few dozen rows)."""
-    names = {
-        path: (name_en, name_ja)
-        for path, name_en, name_ja in TechnologyArea.objects.values_list(
-            "path", "name_en", "name_ja"
-        )
-    }
+    return _taxonomy()[0]
+
+
+def _taxonomy() -> tuple[dict[str, Area], dict[int, str]]:
+    """area_index() and every area's path by id, in area_index()'s one query."""
+    names: dict[str, tuple[str, str]] = {}
+    paths: dict[int, str] = {}
+    for pk, path, name_en, name_ja in TechnologyArea.objects.values_list(
+        "pk", "path", "name_en", "name_ja"
+    ):
+        names[path] = (name_en, name_ja)
+        paths[pk] = path
     index: dict[str, Area] = {}
     for path in names:
         chain = [names[prefix] for prefix in ancestor_paths(path) if prefix in names]
@@ -126,7 +135,7 @@ def area_index() -> dict[str, Area]:
             full_name_en=FULL_NAME_SEPARATOR.join(en or ja for en, ja in chain),
             full_name_ja=FULL_NAME_SEPARATOR.join(ja or en for en, ja in chain),
         )
-    return index
+    return index, paths
 
 
 def _area(areas: dict[str, Area], path: str) -> Area:
@@ -251,62 +260,190 @@ def _candidates(area_rows: QuerySet) -> dict[int, _Candidate]:
 
 # One opportunity, every firm ------------------------------------------------------------
 
+# The candidate rows of matches_for_opportunity(), one per capability and overlapping area.
+_CANDIDATE_COLUMNS = (
+    "capability_id",
+    "technologyarea_id",
+    "capability__organization_id",
+    "capability__trl",
+    "capability__keywords",
+    "capability__title_en",
+    "capability__title_ja",
+    "capability__organization__name_en",
+    "capability__organization__name_ja",
+)
+
 
 def matches_for_opportunity(opportunity: Opportunity, limit: int = 50) -> list[FirmMatch]:
     """Firms whose published capabilities match the opportunity, best first (score, then
-    firm name, then id), each with its best capability and that capability's reasons.
+    firm name, then id), each with its best capability and that capability's reasons, and
+    how many of its published capabilities match.
 
     At most six queries, however many capabilities there are: the opportunity's areas
-    (none when prefetched), the candidate capabilities' overlapping areas with their
-    fields, the opportunity's targeting, the firms reached through targeted areas (only
-    when an area is targeted), the taxonomy's names, and the `limit` firms shown.
+    (none when prefetched), the taxonomy, the candidate capabilities' overlapping areas
+    with their fields, the opportunity's targeting, the firms reached through targeted
+    areas (only when an area is targeted), and the `limit` firms shown.
+
+    Candidates are ranked with OpportunityPoints, scoring in full only those that can be
+    a shown firm's best (_best_capabilities); the matches shown come from
+    scoring.score(), so their reasons are exactly those of the capability's facts.
     """
     opportunity_paths = {area.path for area in opportunity.areas.all()}
-    overlap = _overlap_q(opportunity_paths)
-    if overlap is None:
+    if not opportunity_paths:
         return []
-    capabilities = _candidates(Capability.areas.through.objects.filter(overlap))
-    if not capabilities:
+    areas, paths_by_id = _taxonomy()
+    seen = _opportunity_facts(opportunity, opportunity_paths, areas)
+    points = OpportunityPoints(seen)
+    overlapping = sorted(pk for pk, path in paths_by_id.items() if points.area(path))
+    if not overlapping:
         return []
 
-    targeted_firms = _firms_reached(opportunity, overlap)
-    areas = area_index()
-    seen_untargeted = _opportunity_facts(opportunity, opportunity_paths, areas)
-    seen_targeted = replace(seen_untargeted, targeted=True)
-
-    best: dict[int, tuple[CapabilityRef, Match]] = {}
-    counts: dict[int, int] = defaultdict(int)
-    firm_names: dict[int, str] = {}
-    for cap_id in sorted(capabilities):
-        candidate = capabilities[cap_id]
-        firm_id = candidate.firm_id
-        seen = seen_targeted if firm_id in targeted_firms else seen_untargeted
-        match = score(candidate.facts(areas), seen)
-        if match is None:
-            continue
-        counts[firm_id] += 1
-        firm_names[firm_id] = candidate.firm_name
-        current = best.get(firm_id)
-        if current is None or _capability_ranking(candidate.ref, match) < _capability_ranking(
-            *current
-        ):
-            best[firm_id] = (candidate.ref, match)
-
-    ranked = sorted(best, key=lambda pk: (-best[pk][1].score, firm_names[pk], pk))[:limit]
-    firms = Organization.objects.in_bulk(ranked)
-    return [
-        FirmMatch(
-            firm=firms[pk], capability=best[pk][0], match=best[pk][1], capability_count=counts[pk]
+    # By capability id: its first row, and the paths of its overlapping areas (one shared
+    # tuple per area for the many capabilities in one area: no object per candidate).
+    rows: dict[int, tuple] = {}
+    paths: dict[int, tuple[str, ...]] = {}
+    alone = {pk: (paths_by_id[pk],) for pk in overlapping}
+    for row in (
+        Capability.areas.through.objects.filter(
+            technologyarea_id__in=overlapping, capability__status=Capability.Status.PUBLISHED
         )
-        for pk in ranked
-        if pk in firms
-    ]
+        .order_by()
+        .values_list(*_CANDIDATE_COLUMNS)
+    ):
+        cap_id, area_id = row[0], row[1]
+        if cap_id in rows:
+            paths[cap_id] += alone[area_id]
+        else:
+            rows[cap_id] = row
+            paths[cap_id] = alone[area_id]
+    if not rows:
+        return []
+    targeted_firms = _firms_reached(opportunity, Q(technologyarea_id__in=overlapping))
+    best = _best_capabilities(rows, paths, points, targeted_firms, limit)
+
+    shown = [(rows[cap_id], count) for cap_id, count in best]
+    firms = Organization.objects.in_bulk([firm_id for (_, _, firm_id, *_), _count in shown])
+    seen_targeted = replace(seen, targeted=True)
+    matches = []
+    for (cap_id, _, firm_id, trl, keywords, title_en, title_ja, _, _), count in shown:
+        if firm_id not in firms:
+            continue
+        facts = CapabilityFacts(
+            areas=tuple(_area(areas, path) for path in sorted(paths[cap_id])),
+            trl=trl,
+            keywords=keywords_from(keywords),
+        )
+        matches.append(
+            FirmMatch(
+                firm=firms[firm_id],
+                capability=CapabilityRef(id=cap_id, title_en=title_en, title_ja=title_ja),
+                match=score(facts, seen_targeted if firm_id in targeted_firms else seen),
+                capability_count=count,
+            )
+        )
+    return matches
+
+
+def _best_capabilities(
+    rows: dict[int, tuple],
+    paths: dict[int, tuple[str, ...]],
+    points: OpportunityPoints,
+    targeted_firms: set[int],
+    limit: int,
+) -> list[tuple[int, int]]:
+    """The best capability of each of the `limit` best firms, best first, as (capability
+    id, the firm's number of candidates); `rows` and `paths` hold the candidates by
+    capability id (their first row of _CANDIDATE_COLUMNS, the paths of their overlapping
+    areas). Every candidate shares an area with the opportunity, so every one counts.
+
+    The result is that of scoring every candidate in full and ranking the firms by
+    (-score, firm name, firm id), a firm's capabilities by (-score, title, id) as
+    _capability_ranking() does. Scoring in full means tokenising keywords, the costly
+    part, so each candidate c is first bounded without it:
+
+        floor(c) = OpportunityPoints.base(...) <= score(c)
+                 <= floor(c) + OpportunityPoints.keyword_bound(...) = ceiling(c)
+
+    A firm is known to reach the best floor of its candidates, or the best full score of
+    those scored so far if higher. Rank the firms by (-known, name, id) and call K the
+    `limit`-th key: at least `limit` firms rank at K or better by their true scores, so
+    every firm shown does. If c is the best capability of a firm shown, then
+    (-ceiling(c), name, id) <= (-score(c), name, id) <= K.
+
+    So candidates are scored in full from the highest ceiling down, skipping any beyond K
+    by its ceiling, and K is tightened by the full scores as they come; the walk ends at
+    the first ceiling below K's score. The candidates scored include the best capability
+    of every firm shown (and, for every firm that sets K, one as good as it is known to
+    be), so ranking the firms by them alone gives the same firms, in the same order, with
+    the same best capabilities. Ties fall to names and ids as in the full ranking: nothing
+    is cut at a score alone.
+    """
+    floors: dict[int, int] = {}
+    counts: dict[int, int] = defaultdict(int)
+    known: dict[int, int] = {}  # firm id -> a score it reaches for sure
+    firm_names: dict[int, str] = {}
+    for cap_id, (_, _, firm_id, trl, _, _, _, name_en, name_ja) in rows.items():
+        floor = points.base(paths[cap_id], trl, targeted=firm_id in targeted_firms)
+        if floor is None:
+            continue
+        floors[cap_id] = floor
+        counts[firm_id] += 1
+        if floor > known.get(firm_id, -1):
+            known[firm_id] = floor
+        firm_names[firm_id] = name_en or name_ja
+
+    best: dict[int, tuple] = {}  # firm id -> (-score, title, id) of its best scored capability
+
+    def score_in_full(cap_id: int) -> int:
+        _, _, firm_id, _, keywords, title_en, title_ja, _, _ = rows[cap_id]
+        full = floors[cap_id] + points.keywords(keywords)
+        ranking = (-full, title_en or title_ja, cap_id)
+        if firm_id not in best or ranking < best[firm_id]:
+            best[firm_id] = ranking
+        return full
+
+    if 0 < limit < len(known):
+
+        def firm_key(firm_id: int) -> tuple:
+            return (-known[firm_id], firm_names[firm_id], firm_id)
+
+        top = heapq.nsmallest(limit, map(firm_key, known))  # the `limit` best keys: K last
+        by_ceiling: dict[int, list[int]] = defaultdict(list)
+        for cap_id, floor in floors.items():
+            # keyword_bound() only for the candidates that could reach K with any keywords
+            if floor + OpportunityPoints.MAX_KEYWORD_POINTS >= -top[-1][0]:
+                _, _, _, _, keywords, _, _, _, _ = rows[cap_id]
+                by_ceiling[floor + points.keyword_bound(keywords)].append(cap_id)
+        for ceiling in sorted(by_ceiling, reverse=True):
+            bar = top[-1]
+            if ceiling < -bar[0]:
+                break
+            improved: set[int] = set()
+            for cap_id in by_ceiling[ceiling]:
+                _, _, firm_id, _, _, _, _, _, _ = rows[cap_id]
+                if (-ceiling, firm_names[firm_id], firm_id) > bar:
+                    continue
+                full = score_in_full(cap_id)
+                if full > known[firm_id]:
+                    known[firm_id] = full
+                    improved.add(firm_id)
+            if improved:
+                keys = {key[2]: key for key in top}
+                keys.update((firm_id, firm_key(firm_id)) for firm_id in improved)
+                top = heapq.nsmallest(limit, keys.values())
+    else:
+        for cap_id in floors:
+            score_in_full(cap_id)
+
+    ranked = sorted(best, key=lambda pk: (best[pk][0], firm_names[pk], pk))[:limit]
+    return [(best[pk][2], counts[pk]) for pk in ranked]
 
 
 def _firms_reached(opportunity: Opportunity, overlap: Q) -> set[int]:
     """Firms the opportunity is targeted at, directly or through an area that is (an
     ancestor of) an area of one of their published capabilities (as
-    opportunities.selectors.targets_reaching), among the candidate firms."""
+    opportunities.selectors.targets_reaching), among the candidate firms: those with a
+    published capability in an area that `overlap` (on Capability.areas.through) selects."""
     reached: set[int] = set()
     area_paths: set[str] = set()
     for firm_id, area_path in (

@@ -4,6 +4,8 @@ from dataclasses import replace
 
 import pytest
 from django.utils import translation
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.matching import scoring
 from apps.matching.scoring import (
@@ -13,6 +15,7 @@ from apps.matching.scoring import (
     CapabilityFacts,
     Match,
     OpportunityFacts,
+    OpportunityPoints,
     Reason,
     ReasonKind,
     TrlFit,
@@ -270,3 +273,53 @@ def test_reasons_follow_the_active_language_when_rendered():
 def test_an_area_without_a_japanese_name_falls_back_to_english():
     with translation.override("ja"):
         assert LAUNCH.full_name == "Space Technologies › Space Launch"
+
+
+# OpportunityPoints: the same numbers without facts or reasons ----------------------------
+
+AREAS = [SPACE, SATELLITES, SMALL_SATS, LAUNCH, SPACE_LIKE, AI, VISION]
+WORDS = ["SAR", "ＳＡＲ", "sar", "radar", "small-sat", "Small Sat", "小型衛星", "ﾚｰﾀﾞｰ", "レーダー"]
+WORDS += ["maritime patrol", "衛星", "x", "", " ", "🄁", "_"]  # 🄁: NFKC "0,"
+SEPARATORS = [",", "、", "，", ", ", " 、 ", "﹐", "､"]
+
+texts = st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=7)
+
+
+@st.composite
+def keyword_text(draw) -> str:
+    words = draw(texts)
+    return "".join(word + draw(st.sampled_from(SEPARATORS)) for word in words)[:-1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    capability_areas=st.lists(st.sampled_from(AREAS), max_size=5),
+    opportunity_areas=st.lists(st.sampled_from(AREAS), min_size=1, max_size=3),
+    trl=st.integers(1, 9),
+    trl_range=st.tuples(st.integers(1, 9), st.integers(0, 4)),
+    keywords=keyword_text(),
+    opportunity_text=texts.map(" ".join),
+    targeted=st.booleans(),
+)
+def test_opportunity_points_give_the_score_and_bound_it(
+    capability_areas, opportunity_areas, trl, trl_range, keywords, opportunity_text, targeted
+):
+    low, width = trl_range
+    facts = opportunity(
+        *opportunity_areas,
+        trl_min=low,
+        trl_max=min(low + width, 9),
+        text=opportunity_text,
+        targeted=targeted,
+    )
+    match = score(capability(*capability_areas, trl=trl, keywords=keywords), facts)
+    points = OpportunityPoints(facts)
+    paths = [area.path for area in capability_areas]
+
+    total = points.total(paths, trl, keywords, targeted=targeted)
+
+    assert total == (match.score if match else None)
+    if match is not None:
+        floor = points.base(paths, trl, targeted=targeted)
+        assert floor <= total <= floor + points.keyword_bound(keywords)
+        assert points.keyword_bound(keywords) <= OpportunityPoints.MAX_KEYWORD_POINTS
