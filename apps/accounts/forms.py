@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 from django.utils.html import format_html
 from django.utils.translation import get_language
@@ -39,6 +41,21 @@ class SignupForm(NormalizingFormMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["accept_terms"].label = _consent_label()
+
+    def clean(self):
+        """allauth checks the password against a user that has only the e-mail address;
+        the name typed beside it counts too. A password refused here is not checked
+        again (allauth skips a field that already has an error)."""
+        cleaned_data = super().clean()
+        password = cleaned_data.get("password1")
+        name = cleaned_data.get("display_name")
+        if password and name:
+            candidate = User(email=cleaned_data.get("email") or "", display_name=name)
+            try:
+                password_validation.validate_password(password, candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned_data
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data.get("display_name", "")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.core.i18n import localized
 from apps.core.models import SearchableModel, TimeStampedModel
-from apps.core.uploads import PdfFileValidator
+from apps.core.uploads import PdfFileValidator, generated_name
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
 
@@ -33,7 +33,7 @@ def trl_choices():
 
 
 def brochure_path(instance, filename):
-    return f"capabilities/{instance.organization_id}/brochures/{filename}"
+    return generated_name(f"capabilities/{instance.organization_id}/brochures", filename)
 
 
 class Capability(SearchableModel, TimeStampedModel):

@@ -14,6 +14,7 @@ from apps.capabilities import permissions, selectors, services
 from apps.capabilities.filters import CapabilityFilter
 from apps.capabilities.forms import CapabilityForm
 from apps.capabilities.models import TRL_DEFINITIONS, Capability
+from apps.core.uploads import download_name
 from apps.organizations import selectors as org_selectors
 from apps.organizations.models import Organization
 
@@ -72,7 +73,8 @@ def export_csv(request):
         firm = capability.organization
         writer.writerow(
             [
-                capability.pk, firm.name_en, firm.name_ja, firm.corporate_number or "",
+                capability.pk, _csv_safe(firm.name_en), _csv_safe(firm.name_ja),
+                firm.corporate_number or "",
                 firm.get_prefecture_display() if firm.prefecture else "",
                 _csv_safe(capability.title_en), _csv_safe(capability.title_ja),
                 _csv_safe(capability.summary_en), _csv_safe(capability.summary_ja),
@@ -119,8 +121,12 @@ def brochure(request, pk):
         handle = capability.brochure.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=False,
-                            filename=f"capability-{capability.pk}.pdf")  # fmt: skip
+    response = FileResponse(
+        handle,
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=download_name(capability.title, ".pdf", fallback=f"capability-{capability.pk}"),
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"
     return response
@@ -159,7 +165,7 @@ def create(request):
         return redirect("capabilities:mine")
     if not permissions.can_create_for(request.user, firm):
         raise PermissionDenied
-    form = CapabilityForm(request.POST or None, request.FILES or None)
+    form = CapabilityForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         areas = data.pop("areas")
@@ -184,7 +190,9 @@ def create(request):
 def edit(request, pk):
     capability = get_object_or_404(selectors.capabilities_editable_by(request.user), pk=pk)
     form = CapabilityForm(
-        request.POST or None, request.FILES or None, instance=Capability.objects.get(pk=pk)
+        request.POST if request.method == "POST" else None,
+        request.FILES or None,
+        instance=Capability.objects.get(pk=pk),
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)

@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from apps.core.i18n import localized
 from apps.core.models import SearchableModel, TimeStampedModel
-from apps.core.uploads import DocumentFileValidator, PdfFileValidator
+from apps.core.uploads import DocumentFileValidator, PdfFileValidator, generated_name
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
 
@@ -184,7 +184,7 @@ class Opportunity(SearchableModel, TimeStampedModel):
 
 
 def attachment_path(instance, filename):
-    return f"opportunities/{instance.opportunity_id}/attachments/{filename}"
+    return generated_name(f"opportunities/{instance.opportunity_id}/attachments", filename)
 
 
 class Attachment(TimeStampedModel):
@@ -337,7 +337,9 @@ class Follow(models.Model):
 
 
 def response_path(instance, filename):
-    return f"responses/{instance.opportunity_id}/{instance.organization_id}/{filename}"
+    return generated_name(
+        f"responses/{instance.opportunity_id}/{instance.organization_id}", filename
+    )
 
 
 class Response(TimeStampedModel):

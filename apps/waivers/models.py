@@ -17,7 +17,7 @@ from django.utils.translation import pgettext_lazy
 
 from apps.capabilities.models import Capability
 from apps.core.models import TimeStampedModel
-from apps.core.uploads import DocumentFileValidator
+from apps.core.uploads import DocumentFileValidator, generated_name
 from apps.opportunities.models import Opportunity, Response
 from apps.organizations.models import Organization
 
@@ -240,8 +240,7 @@ def private_storage():
 
 def document_path(instance, filename):
     """Server-generated names under a private root: never a public media URL."""
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-    return f"waivers/{instance.request_id}/{uuid.uuid4().hex}.{extension}"
+    return generated_name(f"waivers/{instance.request_id}", filename)
 
 
 class WaiverDocument(models.Model):
