@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from apps.core import health
 from apps.core.admin_site import user_has_mfa
+from apps.core.refusals import log_refusal
 
 
 def home(request):
@@ -80,6 +81,8 @@ def admin_login(request, extra_context=None):
 
 
 def permission_denied(request, exception=None):
+    """Every PermissionDenied ends here: it is logged (apps.core.refusals), then the page."""
+    log_refusal(request)
     return render(request, "403.html", status=403)
 
 

@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from apps.core.refusals import log_refusal
 from apps.opportunities import permissions, selectors, services
-from apps.opportunities.forms_agency import TargetForm
+from apps.opportunities.forms_agency import FIRM_QUERY_MAX_LENGTH, TargetForm
 from apps.opportunities.models import Opportunity
 from apps.organizations import selectors as org_selectors
 from apps.organizations.models import Organization
@@ -44,6 +45,7 @@ def agency_dashboard(request):
 
 def _no_agency_access(request):
     """A signed-in user without a verified agency: say why, rather than a bare 403."""
+    log_refusal(request)
     memberships = list(org_selectors.memberships_for(request.user))
     waiting = [
         m.organization
@@ -107,6 +109,7 @@ def target(request, pk):
         raise PermissionDenied
     tree = areas_tree()
     form_kwargs = {"organizations": organizations, "areas_tree": tree}
+    firm_query = request.GET.get("q", "")[:FIRM_QUERY_MAX_LENGTH]
     if request.method == "POST":
         form = TargetForm(request.POST, **form_kwargs)
         if form.is_valid():
@@ -120,7 +123,7 @@ def target(request, pk):
     else:
         form = TargetForm(
             initial={"firms": [v for v in request.GET.getlist("firm") if v.isdigit()]},
-            firm_query=request.GET.get("q", ""),
+            firm_query=firm_query,
             **form_kwargs,
         )
     area_names = {area.pk: area.full_name for area in tree}
@@ -139,7 +142,7 @@ def target(request, pk):
         {
             "opportunity": opportunity,
             "form": form,
-            "firm_query": request.GET.get("q", ""),
+            "firm_query": firm_query,
             "targets": targets,
             "can_manage": permissions.can_manage(request.user, opportunity),
         },

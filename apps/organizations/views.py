@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -9,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core.refusals import log_refusal
 from apps.organizations import permissions, selectors, services
 from apps.organizations.forms import (
     FirmDetailsForm,
@@ -149,7 +151,7 @@ def invitation_create(request, pk):
     organization = get_object_or_404(Organization, pk=pk)
     if not permissions.can_manage(request.user, organization):
         raise PermissionDenied
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.invitation_create(
@@ -200,11 +202,14 @@ def invitation_accept(request, token):
             request, _("You joined %(name)s.") % {"name": invitation.organization.name}
         )
         return redirect(invitation.organization)
+    refused = error is not None and request.method == "POST"
+    if refused:
+        log_refusal(request)
     return render(
         request,
         "organizations/invitation_accept.html",
         {"invitation": invitation, "error": error},
-        status=403 if error and request.method == "POST" else 200,
+        status=403 if refused else 200,
     )
 
 
@@ -295,11 +300,12 @@ def join_request_decide(request, pk):
         else:
             messages.info(request, _("The request was declined."))
     next_url = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    # A path on this site only; redirect() would take any other word for a view's name.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         next_url = join_request.organization.get_absolute_url()
-    return redirect(next_url)
+    return HttpResponseRedirect(next_url)
 
 
 # Firm onboarding: three steps after sign-up. Step 1 registers the firm (or offers to join
@@ -374,7 +380,9 @@ def onboarding(request):
 @login_required
 def onboarding_details(request, pk):
     organization = _firm_managed_by(request.user, pk)
-    form = FirmDetailsForm(request.POST or None, instance=Organization.objects.get(pk=pk))
+    form = FirmDetailsForm(
+        request.POST if request.method == "POST" else None, instance=Organization.objects.get(pk=pk)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update(
@@ -394,7 +402,9 @@ def onboarding_details(request, pk):
 @login_required
 def onboarding_pitch(request, pk):
     organization = _firm_managed_by(request.user, pk)
-    form = FirmPitchForm(request.POST or None, instance=Organization.objects.get(pk=pk))
+    form = FirmPitchForm(
+        request.POST if request.method == "POST" else None, instance=Organization.objects.get(pk=pk)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.organization_update(

@@ -363,7 +363,10 @@ class WaiverRequestAdmin(admin.ModelAdmin):
     # The queue
 
     def get_queryset(self, request):
-        return selectors.with_queue_figures(super().get_queryset(request))
+        # Never-submitted drafts are the firm's working copies, not the authority's.
+        return selectors.with_queue_figures(
+            super().get_queryset(request).exclude(submitted_at=None)
+        )
 
     def get_ordering(self, request):
         return [F("days_until_target").asc(nulls_last=True), "-created_at"]
@@ -672,8 +675,13 @@ class WaiverEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "request", "kind", "action", "from_status", "to_status", "actor"]
     list_filter = ["kind", "action"]
     list_select_related = ["request", "actor"]
+
     search_fields = ["request__reference"]
     actions = None
+
+    def get_queryset(self, request):
+        # A never-submitted draft's history is the firm's working copy.
+        return super().get_queryset(request).exclude(request__submitted_at=None)
 
     def has_view_permission(self, request, obj=None):
         return is_reviewer(request) or super().has_view_permission(request, obj)

@@ -2,12 +2,14 @@
 information request, and the confirmations of workflow actions."""
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from apps.capabilities.models import Capability
 from apps.core.text import NormalizingFormMixin
 from apps.opportunities.models import Opportunity, Response
+from apps.opportunities.selectors import PUBLIC_STATUSES
 from apps.organizations.models import Organization
 from apps.waivers.models import WaiverDocument, WaiverRequest
 from apps.waivers.services import EDITABLE_FIELDS
@@ -73,8 +75,10 @@ class WaiverRequestForm(NormalizingFormMixin, forms.ModelForm):
             kind=Organization.Kind.AGENCY,
             verification_status=Organization.Verification.VERIFIED,
         ).order_by("name_en")
-        fields["opportunity"].queryset = Opportunity.objects.exclude(
-            status=Opportunity.Status.DRAFT
+        # What the public sees (drafts and cancelled opportunities are the agency's own),
+        # and the one a draft already names.
+        fields["opportunity"].queryset = Opportunity.objects.filter(
+            Q(status__in=PUBLIC_STATUSES) | Q(pk=self.instance.opportunity_id)
         ).order_by("-published_at")
         fields["response"].queryset = Response.objects.filter(organization=firm).select_related(
             "opportunity"

@@ -37,8 +37,16 @@ def is_firm_member(user, request: WaiverRequest) -> bool:
     return org_permissions.is_member(user, request.firm)
 
 
+def reaches_the_authority(request: WaiverRequest) -> bool:
+    """A request the firm has never submitted is its own working copy: the authority's
+    reviewers see a request, its history and its documents only once it is filed."""
+    return request.submitted_at is not None
+
+
 def can_view(user, request: WaiverRequest) -> bool:
-    return is_firm_member(user, request) or org_permissions.is_waiver_reviewer(user)
+    return is_firm_member(user, request) or (
+        reaches_the_authority(request) and org_permissions.is_waiver_reviewer(user)
+    )
 
 
 class DocumentAccess:
@@ -52,6 +60,6 @@ class DocumentAccess:
 def document_access(user, request: WaiverRequest) -> str:
     if is_firm_member(user, request):
         return DocumentAccess.ALLOWED
-    if org_permissions.is_waiver_reviewer(user):
+    if reaches_the_authority(request) and org_permissions.is_waiver_reviewer(user):
         return DocumentAccess.ALLOWED if user_has_mfa(user) else DocumentAccess.NEEDS_MFA
     return DocumentAccess.REFUSED

@@ -138,7 +138,9 @@ def waiver_create(request):
         for key in ("opportunity", "response", "capability")
         if request.GET.get(key, "").isdigit()
     }
-    form = WaiverRequestForm(request.POST or None, firm=firm, initial=initial)
+    form = WaiverRequestForm(
+        request.POST if request.method == "POST" else None, firm=firm, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             waiver = services.waiver_create(
@@ -169,7 +171,9 @@ def waiver_edit(request, pk):
     if waiver.status not in workflow.FIRM_EDITABLE:
         messages.error(request, _("This request cannot be edited now."))
         return redirect(waiver)
-    form = WaiverRequestForm(request.POST or None, instance=waiver, firm=waiver.firm)
+    form = WaiverRequestForm(
+        request.POST if request.method == "POST" else None, instance=waiver, firm=waiver.firm
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.waiver_update(
@@ -194,8 +198,13 @@ def waiver_edit(request, pk):
 
 
 def _version(request) -> int | None:
+    """The version the user saw; one that is not a version at all is stale (0), so the
+    service refuses it with its reload message."""
     value = request.POST.get("version", "")
-    return int(value) if value.isdigit() else None
+    if not value:
+        return None
+    # isdigit() also accepts "²" and other digits int() refuses; versions are short.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
 
 
 def _documents(waiver: WaiverRequest) -> list[dict]:

@@ -31,7 +31,10 @@ def action_url(waiver, action):
 
 
 def put(waiver, **fields):
-    """Sets a request's state directly, as the tests of the services do."""
+    """Sets a request's state directly, as the tests of the services do. A request past
+    the draft has been filed (the admin shows only filed requests)."""
+    if fields.get("status", S.DRAFT) != S.DRAFT and waiver.submitted_at is None:
+        fields.setdefault("submitted_at", timezone.now())
     WaiverRequest.objects.filter(pk=waiver.pk).update(**fields)
     waiver.refresh_from_db()
     return waiver
@@ -41,13 +44,15 @@ def waiting(waiver, days, status=S.UNDER_REVIEW, **fields):
     return put(waiver, status=status, submitted_at=timezone.now() - timedelta(days=days), **fields)
 
 
-def new_request(firm=None, agency=None, officer=None):
+def new_request(firm=None, agency=None, officer=None, *, filed=True):
+    """A request, filed with the authority unless `filed` is false (a draft)."""
     from tests.factories import MembershipFactory
 
     firm = firm or OrganizationFactory()
     agency = agency or AgencyFactory()
     officer = officer or MembershipFactory(organization=firm, is_export_control_officer=True).user
-    return services.waiver_create(actor=officer, firm=firm, data=request_data(firm, agency))
+    request = services.waiver_create(actor=officer, firm=firm, data=request_data(firm, agency))
+    return put(request, status=S.SUBMITTED) if filed else request
 
 
 def text(response) -> str:
@@ -81,14 +86,15 @@ def declared(submitted, reviewer):
 def test_the_queue_shows_its_columns_and_highlights_overdue_requests(reviewer_client, reviewer):
     late = waiting(new_request(), 100, assigned_reviewer=reviewer)
     fresh = waiting(new_request(), 5, status=S.SUBMITTED)
-    draft = new_request()
+    draft = new_request(filed=False)
 
     response = reviewer_client.get(reverse(CHANGELIST))
 
     assert response.status_code == 200
     page = text(response)
-    for reference in (late.reference, fresh.reference, draft.reference):
+    for reference in (late.reference, fresh.reference):
         assert reference in page
+    assert draft.reference not in page  # never submitted: the firm's working copy
     for heading in ("Firm", "Status", "Classification", "Days waiting", "Service-level target"):
         assert heading in page
     assert late.firm.name in page and late.firm.corporate_number in page
@@ -103,7 +109,7 @@ def test_the_queue_shows_its_columns_and_highlights_overdue_requests(reviewer_cl
         -10,
         True,
     )
-    assert rows[-1] == draft and draft.reference in page
+    assert draft not in rows
 
 
 def references_in(response) -> set[str]:
@@ -538,6 +544,7 @@ def test_documents_are_listed_with_their_versions_and_download_links(
     newer = services.document_add(
         actor=officer, request=draft, kind="technical", upload=pdf("v2.pdf"), replaces=original
     )
+    put(draft, status=S.SUBMITTED)
     page = text(reviewer_client.get(admin_url("change", draft)))
     for document in (original, newer):
         assert f'href="{reverse("waivers:document", args=[document.pk])}"' in page
@@ -554,6 +561,7 @@ def test_the_history_shows_each_field_change_with_its_old_and_new_value(
     reviewer_client, draft, officer
 ):
     services.waiver_update(actor=officer, request=draft, data={"end_user": "US Space Force SSC"})
+    put(draft, status=S.SUBMITTED)
     page = text(reviewer_client.get(admin_url("change", draft)))
     assert "<code>end_user</code>: US Space Force → US Space Force SSC" in page
     assert officer.email in page
@@ -687,6 +695,7 @@ def test_the_change_page_exports_one_requests_trail_and_japanese_survives(
     waiver = services.waiver_create(actor=officer, firm=firm, data=request_data(firm, agency))
     services.waiver_update(actor=officer, request=waiver, data={"end_user": "米国宇宙軍"})
     WaiverEvent.objects.create(request=waiver, kind="transition", action="expire", comment="-1")
+    put(waiver, status=S.SUBMITTED)
 
     response = reviewer_client.get(admin_url("audit_csv", waiver))
 
@@ -710,6 +719,7 @@ def test_neutralise_prefixes_every_formula_trigger():
 
 def test_even_a_superuser_can_neither_change_nor_delete_requests_or_events(client, draft, operator):
     client.force_login(operator)
+    put(draft, status=S.SUBMITTED)
     event = WaiverEvent.objects.filter(request=draft).first()
     for model, obj in (("waiverrequest", draft), ("waiverevent", event)):
         change = reverse(f"admin:waivers_{model}_change", args=[obj.pk])

@@ -338,13 +338,17 @@ def test_the_firm_downloads_its_document_as_an_uncached_attachment(client, draft
     assert event.changed_fields["document_id"] == document.pk
 
 
-def test_a_reviewer_with_mfa_downloads_and_it_is_logged(client, draft, reviewer):
+def test_a_reviewer_with_mfa_downloads_and_it_is_logged(client, draft, officer, reviewer):
+    services.waiver_transition(actor=officer, request=draft, action="submit")
     client.force_login(reviewer)
     assert download(client, draft.documents.get()).status_code == 200
     assert draft.events.filter(kind=WaiverEvent.Kind.DOCUMENT_DOWNLOADED, actor=reviewer).exists()
 
 
-def test_a_reviewer_without_mfa_is_sent_to_set_it_up_never_the_document(client, draft, regulator):
+def test_a_reviewer_without_mfa_is_sent_to_set_it_up_never_the_document(
+    client, draft, officer, regulator
+):
+    services.waiver_transition(actor=officer, request=draft, action="submit")
     reviewer = make_reviewer(regulator, mfa=False)
     client.force_login(reviewer)
     response = download(client, draft.documents.get())
@@ -397,3 +401,12 @@ def test_an_answer_with_a_file_of_no_stated_kind_is_refused_and_nothing_moves(
     assert "Here it is." in page  # the answer is kept
     assert WaiverRequest.objects.get(pk=draft.pk).status == S.INFORMATION_REQUESTED
     assert draft.documents.count() == 1
+
+
+def test_a_draft_never_submitted_stays_with_the_firm(client, draft, reviewer):
+    """The authority sees a request, its history and its documents once it is filed."""
+    client.force_login(reviewer)
+    assert download(client, draft.documents.get()).status_code == 403
+    assert client.get(reverse("waivers:history_csv", args=[draft.pk])).status_code == 404
+    queue = client.get(reverse("admin:waivers_waiverrequest_changelist"))
+    assert draft.reference not in queue.content.decode()
