@@ -9,10 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt messages compilemessages check-translations migrate seed clean
+.PHONY: help install run test e2e lint fmt messages compilemessages check-translations migrate seed clean
 
 help: ## Show this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
 $(PY):
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -45,6 +45,9 @@ run: compilemessages seed ## Install, migrate, seed and serve http://127.0.0.1:8
 
 test: compilemessages ## Install and run the whole test suite
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: compilemessages ## Browser journeys only (Chromium + Playwright); screenshots in var/e2e-screenshots/
+	$(BIN)/pytest tests/e2e $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check and format check
 	$(BIN)/ruff check .
