@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.capabilities.models import Capability
+from apps.core.forms import IntegerPkMultipleChoiceField
 from apps.core.text import NormalizingFormMixin
 from apps.taxonomy.models import TechnologyArea
 from apps.taxonomy.selectors import areas_tree
 
 
-class AreaChoiceField(forms.ModelMultipleChoiceField):
+class AreaChoiceField(IntegerPkMultipleChoiceField):
     """Technology areas as a tree of checkboxes, sub-areas indented under their parent."""
 
     widget = forms.CheckboxSelectMultiple

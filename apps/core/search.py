@@ -21,6 +21,9 @@ _CJK = (
     r"\u3005\u30fc"  # 々 and the long-vowel mark
 )
 _RUNS = re.compile(rf"([{_CJK}]+)|([^\W_]+)", re.UNICODE)
+# Each token is one more condition of the query; past a sentence's worth, more of them
+# only make it slower (a pasted page would be thousands).
+MAX_QUERY_TOKENS = 32
 
 
 def normalize_for_search(text: str) -> str:
@@ -75,7 +78,7 @@ def filter_by_search(queryset, query: str):
     from django.db.models import BooleanField, FloatField
     from django.db.models.expressions import RawSQL
 
-    tokens = query_tokens(query)
+    tokens = query_tokens(query)[:MAX_QUERY_TOKENS]
     if not tokens:
         return queryset, False
     if uses_full_text():
@@ -96,7 +99,7 @@ def filter_by_search(queryset, query: str):
             )
         )
         return queryset, True
-    for word in normalize_for_search(query).split():
+    for word in normalize_for_search(query).split()[:MAX_QUERY_TOKENS]:
         queryset = queryset.filter(search_text__contains=word)
     return queryset, False
 

@@ -1,16 +1,25 @@
 """Text normalisation shared by every form and search input (DESIGN.md, "Text
 normalisation"): NFKC folds full-width letters and digits typed on a Japanese keyboard
-into their ASCII forms and half-width katakana into full-width, so both spellings match."""
+into their ASCII forms and half-width katakana into full-width, so both spellings match.
+Control characters nobody types (NUL, escape sequences, …) are dropped."""
 
 import unicodedata
 
 from django import forms
 
+# C0 control characters other than tab, line feed and carriage return, and DEL. Nobody
+# types them; PostgreSQL refuses NUL in text and XML 1.0 (the Atom feed) the rest.
+CONTROL_CHARACTERS = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def strip_control_characters(value: str) -> str:
+    return value.translate(CONTROL_CHARACTERS)
+
 
 def normalize_text(value: str | None) -> str:
     if value is None:
         return ""
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return unicodedata.normalize("NFKC", strip_control_characters(str(value))).strip()
 
 
 def normalize_digits(value: str | None) -> str:

@@ -1,9 +1,10 @@
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from apps.capabilities.forms import AreaChoiceField
 from apps.core.text import NormalizingFormMixin
-from apps.notifications.models import Subscription
+from apps.notifications.models import SavedSearch, Subscription
 
 
 class SubscriptionForm(forms.ModelForm):
@@ -35,3 +36,14 @@ class SubscriptionForm(forms.ModelForm):
 class SavedSearchForm(NormalizingFormMixin, forms.Form):
     name = forms.CharField(label=_("Name of the search"), max_length=120)
     query = forms.CharField(widget=forms.HiddenInput, required=False, max_length=1000)
+
+    def clean_query(self):
+        """The filters as they are stored (percent-encoded, so possibly much longer than
+        typed): they must still fit the column."""
+        query = QueryDict(self.cleaned_data["query"]).urlencode()
+        if len(query) > SavedSearch._meta.get_field("query").max_length:
+            raise forms.ValidationError(
+                _("These filters are too long to save. Remove some of them and try again."),
+                code="max_length",
+            )
+        return query

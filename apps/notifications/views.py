@@ -13,7 +13,9 @@ from apps.notifications.models import SavedSearch
 @login_required
 def notification_settings(request):
     subscription = services.subscription_for(request.user)
-    form = SubscriptionForm(request.POST or None, instance=subscription)
+    form = SubscriptionForm(
+        request.POST if request.method == "POST" else None, instance=subscription
+    )
     if request.method == "POST" and form.is_valid():
         services.subscription_update(
             user=request.user,
@@ -40,6 +42,9 @@ def saved_search_create(request):
         )
         messages.success(request, _("Search saved: you will get its new results by e-mail."))
         return redirect("notifications:settings")
+    if "query" in form.errors:
+        messages.error(request, form.errors["query"][0])
+        return redirect("opportunities:list")
     messages.error(request, _("Give the search a name to save it."))
     return redirect(f"/opportunities/?{form.data.get('query', '')}")
 

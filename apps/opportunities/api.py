@@ -13,6 +13,7 @@ import datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -108,7 +109,7 @@ class TechnologyAreaSerializer(serializers.ModelSerializer):
         fields = ["slug", "name_en", "name_ja", "parent", "depth", "path"]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_parent(self, area: TechnologyArea) -> str | None:
         if area.parent_id is None:
             return None
@@ -143,14 +144,12 @@ OPPORTUNITY_FILTER_PARAMETERS = [
     OpenApiParameter(
         "deadline_after",
         OpenApiTypes.DATE,
-        description="Response deadline on or after this date (in a signed-in user's time "
-        "zone, otherwise UTC).",
+        description="Response deadline on or after this day (a UTC date, for everyone).",
     ),
     OpenApiParameter(
         "deadline_before",
         OpenApiTypes.DATE,
-        description="Response deadline on or before this date (in a signed-in user's time "
-        "zone, otherwise UTC).",
+        description="Response deadline on or before this day (a UTC date, for everyone).",
     ),
     OpenApiParameter(
         "trl",
@@ -174,22 +173,48 @@ OPPORTUNITY_FILTER_PARAMETERS = [
 ]
 
 
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in words.")
+
+
+# Every field that did not validate, with its messages: {"trl": ["…"], …}.
+FILTER_ERRORS = {
+    "type": "object",
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+THROTTLED = OpenApiResponse(ErrorSerializer, description="Too many requests: retry later.")
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="Published opportunities",
         description="The filters of /opportunities/; open ones, soonest deadline first, "
         "unless asked otherwise. Invalid filter values answer 400.",
         parameters=OPPORTUNITY_FILTER_PARAMETERS,
+        responses={
+            200: OpportunitySerializer(many=True),
+            400: OpenApiResponse(FILTER_ERRORS, description="A filter value is invalid."),
+            404: OpenApiResponse(ErrorSerializer, description="No such page."),
+            429: THROTTLED,
+        },
     ),
     retrieve=extend_schema(
         summary="One opportunity",
         description="Published, closed and awarded opportunities; drafts and cancelled "
         "ones answer 404.",
+        responses={
+            200: OpportunitySerializer,
+            404: OpenApiResponse(ErrorSerializer, description="No such public opportunity."),
+            429: THROTTLED,
+        },
     ),
 )
 class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = OpportunitySerializer
     queryset = selectors.opportunities_public()
+    # Any path segment reaches the view, so that "/opportunities/0.5/" is the API's JSON
+    # 404 (as the schema says) rather than the site's HTML page.
+    lookup_value_regex = "[^/]+"
     # The list filters through filters.filtered_opportunities, like the page and the feeds.
     filter_backends: list = []
 
@@ -210,6 +235,7 @@ class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
         summary="Technology areas",
         description="The whole taxonomy in display order (each area straight after its "
         "parent), not paginated.",
+        responses={200: TechnologyAreaSerializer(many=True), 429: THROTTLED},
     ),
 )
 class TechnologyAreaViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -6,6 +6,7 @@ filter value gives an empty, still valid, feed or calendar.
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 
 import icalendar
@@ -26,6 +27,13 @@ CALENDAR_LIMIT = 500
 CALENDAR_PRODID = "-//Kakehashi//Opportunity deadlines//EN"
 UID_DOMAIN = "kakehashi"
 REFRESH_INTERVAL = datetime.timedelta(hours=6)
+# Characters XML 1.0 does not allow (Django refuses to write the feed if one slips in):
+# rows written before input was cleaned, or through the admin, must not break the feed.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: str) -> str:
+    return NOT_XML.sub("", value)
 
 
 def filtered(request: HttpRequest) -> QuerySet[Opportunity]:
@@ -86,7 +94,7 @@ class OpportunityFeed(Feed):
         return obj.items
 
     def item_title(self, item: Opportunity) -> str:
-        return item.title
+        return _xml_text(item.title)
 
     def item_link(self, item: Opportunity) -> str:
         return item.get_absolute_url()
@@ -96,7 +104,7 @@ class OpportunityFeed(Feed):
         deadline = _("Responses are due by %(deadline)s.") % {
             "deadline": _format_utc(item.response_deadline)
         }
-        return format_html("<p>{}</p><p>{}</p>", item.summary, deadline)
+        return format_html("<p>{}</p><p>{}</p>", _xml_text(item.summary), deadline)
 
     def item_pubdate(self, item: Opportunity) -> datetime.datetime:
         return item.published_at or item.created_at
@@ -106,10 +114,10 @@ class OpportunityFeed(Feed):
         return max(item.updated_at, item.published_at or item.updated_at)
 
     def item_author_name(self, item: Opportunity) -> str:
-        return item.organization.name
+        return _xml_text(item.organization.name)
 
     def item_categories(self, item: Opportunity) -> list[str]:
-        return [area.name for area in item.areas.all()]
+        return [_xml_text(area.name) for area in item.areas.all()]
 
 
 def _event(

@@ -1,7 +1,7 @@
 """The one set of filters behind /opportunities/, its Atom feed, its calendar and the API:
 the same query string gives the same rows everywhere."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
 from django import forms
@@ -81,6 +81,8 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
         return queryset.filter(response_deadline__gte=start)
 
     def filter_deadline_before(self, queryset, name, value):
+        if value == date.max:  # no day after it to stop before: every deadline qualifies
+            return queryset
         end = datetime.combine(value + timedelta(days=1), time.min, tzinfo=UTC)
         return queryset.filter(response_deadline__lt=end)
 

@@ -6,6 +6,8 @@ from apps.capabilities.forms import AreaChoiceField
 from apps.core.text import NormalizingFormMixin
 from apps.opportunities.models import Attachment, Opportunity
 
+DEADLINE_YEARS = (1900, 2999)
+
 
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
@@ -116,6 +118,24 @@ class OpportunityForm(NormalizingFormMixin, forms.ModelForm):
         # Deadlines are read in the agency's zone, whatever zone the viewer has.
         with timezone.override(self.time_zone):
             super()._clean_fields()
+
+    def _plausible_deadline(self, name):
+        """A year such as 9999 in a zone west of UTC is stored past the last year Python
+        and the database driver can read back: every page showing the row would fail."""
+        value = self.cleaned_data.get(name)
+        if value and not DEADLINE_YEARS[0] <= value.year <= DEADLINE_YEARS[1]:
+            raise forms.ValidationError(
+                _("Enter a date between the years %(first)s and %(last)s."),
+                code="out_of_range",
+                params={"first": DEADLINE_YEARS[0], "last": DEADLINE_YEARS[1]},
+            )
+        return value
+
+    def clean_response_deadline(self):
+        return self._plausible_deadline("response_deadline")
+
+    def clean_question_deadline(self):
+        return self._plausible_deadline("question_deadline")
 
     def sections(self):
         for title, names in self.SECTIONS:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.capabilities.models import Capability
+from apps.core.forms import IntegerPkMultipleChoiceField
 from apps.core.text import NormalizingFormMixin, normalize_digits, normalize_text
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
@@ -12,9 +13,11 @@ from apps.taxonomy.models import TechnologyArea
 # Sub-areas are indented under their parent by this many em spaces per level: assistive
 # technology ignores them, and the order of the list already says which area is whose.
 INDENT = "\u2003\u2003"
+# A firm's name is at most 200 characters; SQLite refuses LIKE patterns past 50,000.
+FIRM_QUERY_MAX_LENGTH = 200
 
 
-class FirmChoiceField(forms.ModelMultipleChoiceField):
+class FirmChoiceField(IntegerPkMultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
 
     def label_from_instance(self, obj):
@@ -37,7 +40,7 @@ def firms_with_published_capabilities():
 
 def search_firms(queryset, query: str):
     """Narrow the firm choices by name (either language) or Corporate Number."""
-    query = normalize_text(query)
+    query = normalize_text(query[:FIRM_QUERY_MAX_LENGTH])
     if not query:
         return queryset
     matches = Q(name_en__icontains=query) | Q(name_ja__icontains=query)
@@ -65,7 +68,7 @@ class TargetForm(NormalizingFormMixin, forms.Form):
         required=False,
         help_text=_("Firms with published capabilities."),
     )
-    areas = forms.ModelMultipleChoiceField(
+    areas = IntegerPkMultipleChoiceField(
         label=_("Technology areas"),
         queryset=TechnologyArea.objects.all(),
         widget=forms.CheckboxSelectMultiple,

@@ -1,4 +1,5 @@
 import zoneinfo
+from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import TransitionNotAllowed
+from apps.core.uploads import download_name
 from apps.opportunities import access, permissions, selectors, services, workflow
 from apps.opportunities.filters import filtered_opportunities
 from apps.opportunities.forms import AttachmentForm, OpportunityForm
@@ -110,7 +112,9 @@ def opportunity_create(request):
             raise PermissionDenied(_("Only staff of a verified agency post opportunities."))
         return render(request, "opportunities/choose_agency.html", {"agencies": agencies})
     zone = _agency_zone(agency)
-    form = OpportunityForm(request.POST or None, agency_time_zone=zone)
+    form = OpportunityForm(
+        request.POST if request.method == "POST" else None, agency_time_zone=zone
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         areas = data.pop("areas")
@@ -136,7 +140,7 @@ def opportunity_edit(request, pk):
     opportunity = get_object_or_404(selectors.opportunities_managed_by(request.user), pk=pk)
     amending = opportunity.status != Opportunity.Status.DRAFT
     form = OpportunityForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         instance=Opportunity.objects.get(pk=pk),
         agency_time_zone=_agency_zone(opportunity),
         amending=amending,
@@ -188,7 +192,7 @@ def opportunity_transition(request, pk):
 @login_required
 def attachment_add(request, pk):
     opportunity = get_object_or_404(selectors.opportunities_managed_by(request.user), pk=pk)
-    form = AttachmentForm(request.POST or None, request.FILES or None)
+    form = AttachmentForm(request.POST if request.method == "POST" else None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.attachment_add(
@@ -224,7 +228,11 @@ def attachment_download(request, pk):
         handle = attachment.file.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    name = attachment.file.name.rsplit("/", 1)[-1]
+    name = download_name(
+        attachment.title,
+        PurePath(attachment.file.name).suffix.lower(),
+        fallback=f"attachment-{attachment.pk}",
+    )
     response = FileResponse(handle, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox"

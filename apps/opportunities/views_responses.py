@@ -97,7 +97,7 @@ def respond(request, pk):
             status=403 if request.method == "POST" else 200,
         )
     form = ResponseForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         request.FILES or None,
         # A copy: validating the form writes the typed values into its instance, and the
         # page still shows the stored response (its proprietary mark, its attachment).
@@ -282,7 +282,7 @@ def response_attachment(request, pk):
     file_response = FileResponse(
         handle,
         as_attachment=True,
-        filename=response.attachment.name.rsplit("/", 1)[-1],
+        filename=f"response-{response.pk}.pdf",
         content_type="application/pdf",
     )
     file_response["X-Content-Type-Options"] = "nosniff"

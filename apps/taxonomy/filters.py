@@ -9,6 +9,8 @@ from apps.core.search import filter_by_search
 from apps.core.text import normalize_text
 from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
 
+QUERY_MAX_LENGTH = 200
+
 
 class AreaAndKeywordFilterMixin(django_filters.FilterSet):
     """`q` searches both languages (ranked on PostgreSQL: `self._ranked` tells `qs` it may
@@ -19,6 +21,8 @@ class AreaAndKeywordFilterMixin(django_filters.FilterSet):
         label=_("Keywords"),
         method="filter_q",
         widget=forms.TextInput(attrs={"type": "search"}),
+        # Every word is a condition of the query: a page of text is not a search.
+        max_length=QUERY_MAX_LENGTH,
     )
     area = django_filters.ChoiceFilter(
         label=_("Technology area"),
