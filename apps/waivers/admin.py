@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect
@@ -137,10 +137,22 @@ class EventInline(ReadOnlyInline):
             "<ul>{}</ul>",
             format_html_join(
                 "",
-                "<li><code>{}</code>: {}</li>",
-                ((name, change_text(value)) for name, value in sorted(changes.items())),
+                "<li>{} · <code>{}</code>: {}</li>",
+                (
+                    (field_label(name), name, change_text(value))
+                    for name, value in sorted(changes.items())
+                ),
             ),
         )
+
+
+def field_label(name: str) -> str:
+    """A changed field's name in the reader's language (the raw name stays beside it for
+    auditors who compare with the CSV)."""
+    try:
+        return str(WaiverRequest._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
 
 
 class DocumentInline(ReadOnlyInline):
