@@ -19,7 +19,8 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
-    path("organizations/invitations/<str:token>/", views.invitation_accept, name="invitation"),
+    # Tokens are URL-safe base64 (secrets.token_urlsafe): nothing else reaches the database.
+    path("organizations/invitations/<slug:token>/", views.invitation_accept, name="invitation"),
     path("organizations/members/<int:pk>/", views.membership_update, name="membership_update"),
     path(
         "organizations/members/<int:pk>/remove/", views.membership_remove, name="membership_remove"

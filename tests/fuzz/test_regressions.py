@@ -222,3 +222,9 @@ def test_the_firm_search_of_targeting_takes_a_page_of_text(client, world):
     response = client.get(url, {"q": "%_" * 40_000})
     assert response.status_code == 200
     assert len(response.content) < 200_000  # the query is not echoed back whole
+
+
+def test_an_invitation_link_with_a_nul_character_is_not_found(client, world):
+    """PostgreSQL refuses NUL in text: the lookup of such a token was a server error."""
+    client.force_login(world.newcomer)
+    assert client.get("/organizations/invitations/abc%00def/").status_code == 404
