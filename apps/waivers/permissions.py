@@ -7,20 +7,10 @@ app open them. Portal operators who are not reviewers cannot, superusers include
 from django.db.models import QuerySet
 
 from apps.core.admin_site import user_has_mfa
+from apps.opportunities.permissions import firms_of  # noqa: F401 — the one definition
 from apps.organizations import permissions as org_permissions
-from apps.organizations.models import Membership, Organization
+from apps.organizations.models import Organization
 from apps.waivers.models import WaiverRequest
-
-
-def firms_of(user) -> list[Organization]:
-    if user is None or not user.is_authenticated:
-        return []
-    return [
-        m.organization
-        for m in Membership.objects.filter(
-            user=user, organization__kind=Organization.Kind.FIRM
-        ).select_related("organization")
-    ]
 
 
 def requests_of_user_firms(user) -> QuerySet[WaiverRequest]:

@@ -269,6 +269,20 @@ def _announce(request: WaiverRequest, event: WaiverEvent) -> None:
     )
 
 
+def _require_screening_cleared(request: WaiverRequest) -> None:
+    """No approval, nor its confirmation, while a possible restricted-party match is open
+    (one raised by a list imported since the approval counts too)."""
+    from apps.waivers import screening
+
+    if screening.uncleared_matches_exist(request):
+        raise TransitionNotAllowed(
+            _(
+                "Clear the possible restricted-party matches first: each needs a "
+                "reviewer's comment saying why it is not the listed party."
+            )
+        )
+
+
 def _apply(request: WaiverRequest, action: str, actor, comment: str, details: dict) -> dict:
     """What each action records besides the status. Returns the changed fields."""
     from apps.waivers import screening  # screening reads services' conflict declarations
@@ -290,13 +304,7 @@ def _apply(request: WaiverRequest, action: str, actor, comment: str, details: di
     elif action == "assign":
         record("assigned_reviewer", details.get("reviewer") or actor)
     elif action == "approve":
-        if screening.uncleared_matches_exist(request):
-            raise TransitionNotAllowed(
-                _(
-                    "Clear the possible restricted-party matches first: each needs a "
-                    "reviewer's comment saying why it is not the listed party."
-                )
-            )
+        _require_screening_cleared(request)
         expires_on = details.get("expires_on")
         if not expires_on:
             raise TransitionNotAllowed(_("Give the date the authorization expires."))
@@ -314,13 +322,7 @@ def _apply(request: WaiverRequest, action: str, actor, comment: str, details: di
             raise TransitionNotAllowed(
                 _("A second reviewer must confirm an approval: you proposed this one.")
             )
-        if screening.uncleared_matches_exist(request):  # raised by a list imported since
-            raise TransitionNotAllowed(
-                _(
-                    "Clear the possible restricted-party matches first: each needs a "
-                    "reviewer's comment saying why it is not the listed party."
-                )
-            )
+        _require_screening_cleared(request)
         record("confirmed_by", actor)
         record("decided_at", now)
     elif action == "send_back":
