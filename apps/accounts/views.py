@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
@@ -26,14 +27,27 @@ def profile(request):
     return render(request, "accounts/profile.html", {"form": form})
 
 
-@require_POST
-def set_language(request):
-    """Django's language switch, which also remembers the choice on a signed-in user."""
+@csrf_protect
+def _set_language_signed_in(request):
     response = django_set_language(request)
     language = request.POST.get("language", "")
-    if request.user.is_authenticated and translation.check_for_language(language):
+    if translation.check_for_language(language):
         services.user_set_language(user=request.user, language=language)
     return response
+
+
+@csrf_exempt
+@require_POST
+def set_language(request):
+    """Django's language switch, which also remembers the choice on a signed-in user.
+
+    A signed-in user's choice changes their account, so it needs the CSRF token as any
+    other change. An anonymous visitor's only sets the language cookie, which another
+    site could do no harm by setting: the switch on public pages then carries no token,
+    and those pages can be shared by the page cache (apps.core.pagecache)."""
+    if request.user.is_authenticated:
+        return _set_language_signed_in(request)
+    return django_set_language(request)
 
 
 def _set_language_cookie(response, language):

@@ -1,9 +1,9 @@
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.capabilities import permissions
 from apps.capabilities.models import Capability
+from apps.core.widgets import FastNumberInput, FastSelect
 from apps.organizations.models import Prefecture
 from apps.taxonomy.filters import AreaAndKeywordFilterMixin
 
@@ -13,21 +13,32 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
 
     keyword_placeholder = _("e.g. SAR, 衛星, additive")
     trl_min = django_filters.NumberFilter(
-        label=_("TRL from"), field_name="trl", lookup_expr="gte", min_value=1, max_value=9
+        label=_("TRL from"),
+        field_name="trl",
+        lookup_expr="gte",
+        min_value=1,
+        max_value=9,
+        widget=FastNumberInput,
     )
     trl_max = django_filters.NumberFilter(
-        label=_("TRL to"), field_name="trl", lookup_expr="lte", min_value=1, max_value=9
+        label=_("TRL to"),
+        field_name="trl",
+        lookup_expr="lte",
+        min_value=1,
+        max_value=9,
+        widget=FastNumberInput,
     )
     prefecture = django_filters.ChoiceFilter(
         label=_("Prefecture"),
         field_name="organization__prefecture",
         choices=Prefecture.choices,
         empty_label=_("All prefectures"),
+        widget=FastSelect,
     )
     dual_use = django_filters.BooleanFilter(
         label=_("Dual-use"),
         field_name="is_dual_use",
-        widget=forms.Select(
+        widget=FastSelect(
             choices=[("", _("Any")), ("true", _("Dual-use only")), ("false", _("Not dual-use"))]
         ),
     )
@@ -36,6 +47,7 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
         field_name="export_control_status",
         choices=Capability.ExportControl.choices,
         empty_label=_("Any"),
+        widget=FastSelect,
     )
     ordering = django_filters.ChoiceFilter(
         label=_("Sort by"),
@@ -47,6 +59,7 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
             ("trl", _("Readiness, lowest first")),
         ],
         empty_label=None,
+        widget=FastSelect,
     )
 
     class Meta:
@@ -55,8 +68,8 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         super().__init__(data, *args, request=request, **kwargs)
-        user = getattr(request, "user", None)
-        if not permissions.sees_agency_only(user):
+        sees = permissions.sees_agency_only_on(request) if request is not None else False
+        if not sees:
             # Export-control details are for verified agency, intermediary and regulator staff.
             del self.filters["export_control"]
 

@@ -24,6 +24,14 @@ def sees_agency_only(user) -> bool:
     return org_permissions.is_verified_government_side(user)
 
 
+def sees_agency_only_on(request) -> bool:
+    """`sees_agency_only` for the request's user, asked of the database once per request
+    (the directory's rows, filters and columns all depend on it)."""
+    if not hasattr(request, "_sees_agency_only"):
+        request._sees_agency_only = sees_agency_only(getattr(request, "user", None))
+    return request._sees_agency_only
+
+
 def can_view(user, capability: Capability) -> bool:
     if can_edit(user, capability):
         return True

@@ -12,13 +12,24 @@ def _with_related(queryset: QuerySet[Capability]) -> QuerySet[Capability]:
     )
 
 
-def capabilities_visible_to(user) -> QuerySet[Capability]:
+CARD_FIELDS = (
+    "title_en", "title_ja", "summary_en", "summary_ja", "trl", "is_dual_use", "status",
+    "visibility", "published_at", "organization__name_en", "organization__name_ja",
+    "organization__prefecture",
+)  # fmt: skip
+"""What a directory card shows (templates/capabilities/directory.html)."""
+
+
+def capabilities_visible_to(user, *, sees_agency_only: bool | None = None) -> QuerySet[Capability]:
     """Rows the directory shows this viewer: published public ones to everyone; published
     agency-only ones to verified agency/intermediary/regulator staff; everything of the
-    viewer's own firms, drafts included."""
+    viewer's own firms, drafts included. `sees_agency_only` spares a query when the
+    caller already knows it."""
     published = Q(status=Capability.Status.PUBLISHED)
     visible = published & Q(visibility=Capability.Visibility.PUBLIC)
-    if permissions.sees_agency_only(user):
+    if sees_agency_only is None:
+        sees_agency_only = permissions.sees_agency_only(user)
+    if sees_agency_only:
         visible = published
     if user is not None and user.is_authenticated:
         own_firms = Membership.objects.filter(user=user).values("organization_id")

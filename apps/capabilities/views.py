@@ -3,7 +3,6 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,9 +13,11 @@ from apps.capabilities import permissions, selectors, services
 from apps.capabilities.filters import CapabilityFilter
 from apps.capabilities.forms import CapabilityForm
 from apps.capabilities.models import TRL_DEFINITIONS, Capability
+from apps.core.pagination import CappedPaginator
 from apps.core.uploads import download_name
 from apps.organizations import selectors as org_selectors
 from apps.organizations.models import Organization
+from apps.taxonomy.selectors import attach_area_badges
 
 PAGE_SIZE = 20
 
@@ -25,7 +26,9 @@ def directory(request):
     """The capability directory: one URL whose rows depend on who looks."""
     filterset = CapabilityFilter(
         request.GET or None,
-        queryset=selectors.capabilities_visible_to(request.user),
+        queryset=selectors.capabilities_visible_to(
+            request.user, sees_agency_only=permissions.sees_agency_only_on(request)
+        ),
         request=request,
     )
     queryset = (
@@ -33,7 +36,10 @@ def directory(request):
     )
     if filterset.is_bound and not filterset.is_valid():
         queryset = queryset.none()
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(
+        queryset.prefetch_related(None).only(*selectors.CARD_FIELDS), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    page.object_list = attach_area_badges(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -43,7 +49,7 @@ def directory(request):
             "filter": filterset,
             "page": page,
             "query": query.urlencode(),
-            "sees_agency_only": permissions.sees_agency_only(request.user),
+            "sees_agency_only": permissions.sees_agency_only_on(request),
         },
     )
 
@@ -53,7 +59,9 @@ def export_csv(request):
         raise PermissionDenied
     filterset = CapabilityFilter(
         request.GET or None,
-        queryset=selectors.capabilities_visible_to(request.user),
+        queryset=selectors.capabilities_visible_to(
+            request.user, sees_agency_only=permissions.sees_agency_only_on(request)
+        ),
         request=request,
     )
     queryset = filterset.qs if filterset.is_bound else filterset.queryset
@@ -75,7 +83,7 @@ def export_csv(request):
             [
                 capability.pk, _csv_safe(firm.name_en), _csv_safe(firm.name_ja),
                 firm.corporate_number or "",
-                firm.get_prefecture_display() if firm.prefecture else "",
+                firm.prefecture_label,
                 _csv_safe(capability.title_en), _csv_safe(capability.title_ja),
                 _csv_safe(capability.summary_en), _csv_safe(capability.summary_ja),
                 "; ".join(area.slug for area in capability.areas.all()), capability.trl,

@@ -23,3 +23,20 @@ class SearchableModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ContentGeneration(models.Model):
+    """A counter per kind of public content (e.g. "opportunities"), raised in the same
+    transaction as every change to that content. Cached pages are keyed by it
+    (apps.core.pagecache): a request that starts after a change commits reads the new
+    number, so it never gets a page rendered before the change."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("content generation")
+        verbose_name_plural = _("content generations")
+
+    def __str__(self):
+        return f"{self.name} #{self.value}"

@@ -9,6 +9,7 @@ integrator learns about a typo. Anonymous reads are rate-limited by DRF's thrott
 """
 
 import datetime
+import json
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -20,8 +21,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils import encoders
 
-from apps.opportunities import filters, selectors
+from apps.core.pagecache import cached_data
+from apps.opportunities import filters, receivers, selectors
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
@@ -217,6 +221,19 @@ class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[^/]+"
     # The list filters through filters.filtered_opportunities, like the page and the feeds.
     filter_backends: list = []
+
+    def list(self, request, *args, **kwargs):
+        """The same rows for everyone: served from the page cache's data under the
+        "opportunities" generation (throttling and rendering still happen per request)."""
+
+        def compute():
+            data = super(OpportunityViewSet, self).list(request, *args, **kwargs).data
+            # Plain JSON types: links keep their model instance, which need not be stored.
+            return json.loads(json.dumps(data, cls=encoders.JSONEncoder))
+
+        parts = [request.scheme, request.get_host(), request.get_full_path()]
+        data = cached_data(receivers.GENERATION, parts, compute, until=selectors.next_open_deadline)
+        return Response(data)
 
     def get_queryset(self):
         queryset = selectors.opportunities_public()

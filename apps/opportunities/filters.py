@@ -4,28 +4,36 @@ the same query string gives the same rows everywhere."""
 from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
-from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.widgets import FastDateInput, FastNumberInput, FastSelect
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
 from apps.taxonomy.filters import AreaAndKeywordFilterMixin
 
 
-def agency_queryset(request):
-    return Organization.objects.filter(
+def agency_choices() -> list[tuple[str, str]]:
+    """(id, name in the active language) of the verified agencies: one query of two
+    columns, where a model choice field would build a model per agency, and query again
+    at every look at its choices."""
+    ja = (get_language() or "").startswith("ja")
+    rows = Organization.objects.filter(
         kind=Organization.Kind.AGENCY, verification_status=Organization.Verification.VERIFIED
-    ).order_by("name_en")
+    ).values_list("pk", "name_en", "name_ja")
+    choices = [(str(pk), (ja and name_ja) or name_en or name_ja) for pk, name_en, name_ja in rows]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
 
 
 class OpportunityFilter(AreaAndKeywordFilterMixin):
     keyword_placeholder = _("e.g. hypersonic, 衛星")
-    agency = django_filters.ModelChoiceFilter(
+    agency = django_filters.ChoiceFilter(
         label=_("Agency"),
-        queryset=agency_queryset,
+        choices=agency_choices,
         field_name="organization",
         empty_label=_("All agencies"),
+        widget=FastSelect,
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
@@ -37,29 +45,38 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
         ],
         empty_label=None,
         method="filter_status",
+        widget=FastSelect,
     )
     # Dates are UTC days, so that a link gives the same rows to everyone, whatever the
     # viewer's time zone (the page, a feed reader and the API alike).
     deadline_after = django_filters.DateFilter(
         label=_("Deadline from (UTC date)"),
         method="filter_deadline_after",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=FastDateInput,
     )
     deadline_before = django_filters.DateFilter(
         label=_("Deadline until (UTC date)"),
         method="filter_deadline_before",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=FastDateInput,
     )
     trl = django_filters.NumberFilter(
-        label=_("Readiness level (TRL)"), method="filter_trl", min_value=1, max_value=9
+        label=_("Readiness level (TRL)"),
+        method="filter_trl",
+        min_value=1,
+        max_value=9,
+        widget=FastNumberInput,
     )
     vehicle = django_filters.ChoiceFilter(
-        label=_("Contracting vehicle"), choices=Opportunity.Vehicle.choices, empty_label=_("Any")
+        label=_("Contracting vehicle"),
+        choices=Opportunity.Vehicle.choices,
+        empty_label=_("Any"),
+        widget=FastSelect,
     )
     foreign_participation = django_filters.ChoiceFilter(
         label=_("Foreign participation"),
         choices=Opportunity.ForeignParticipation.choices,
         empty_label=_("Any"),
+        widget=FastSelect,
     )
     ordering = django_filters.ChoiceFilter(
         label=_("Sort by"),
@@ -70,11 +87,16 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
             ("relevance", _("Relevance")),
         ],
         empty_label=None,
+        widget=FastSelect,
     )
 
     class Meta:
         model = Opportunity
         fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["agency"].extra["choices"] = agency_choices()
 
     def filter_deadline_after(self, queryset, name, value):
         start = datetime.combine(value, time.min, tzinfo=UTC)

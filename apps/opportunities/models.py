@@ -132,7 +132,11 @@ class Opportunity(SearchableModel, TimeStampedModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "response_deadline"]),
+            # The list's order (deadline, then id) straight from the index, and its capped
+            # count as an index-only scan.
+            models.Index(
+                fields=["status", "response_deadline", "id"], name="opportunity_open_order_idx"
+            ),
             models.Index(fields=["status", "-published_at"]),
         ]
 

@@ -13,6 +13,7 @@ from apps.opportunities.models import (
 )
 from apps.organizations.models import Membership, Organization
 from apps.taxonomy.models import TechnologyArea
+from apps.taxonomy.selectors import attach_area_badges
 
 PUBLIC_STATUSES = (
     Opportunity.Status.PUBLISHED,
@@ -21,9 +22,22 @@ PUBLIC_STATUSES = (
 )
 
 
+# Columns no page shows: the search index (as large as the texts) stays in the database.
+SEARCH_COLUMNS = ("search_text", "search_vector")
+
+
+def areas_for_display() -> QuerySet[TechnologyArea]:
+    """Areas without their long descriptions, which no opportunity page shows."""
+    return TechnologyArea.objects.defer(
+        "description_en", "description_ja", "created_at", "updated_at"
+    ).order_by("path")
+
+
 def _with_related(queryset: QuerySet[Opportunity]) -> QuerySet[Opportunity]:
-    return queryset.select_related("organization").prefetch_related(
-        Prefetch("areas", queryset=TechnologyArea.objects.order_by("path"))
+    return (
+        queryset.defer(*SEARCH_COLUMNS)
+        .select_related("organization")
+        .prefetch_related(Prefetch("areas", queryset=areas_for_display()))
     )
 
 
@@ -31,6 +45,23 @@ def opportunities_public() -> QuerySet[Opportunity]:
     """What anyone may see: published opportunities and the closed or awarded ones they
     became. Drafts and cancelled ones are for the owning agency only."""
     return _with_related(Opportunity.objects.filter(status__in=PUBLIC_STATUSES))
+
+
+CARD_FIELDS = (
+    "reference_number", "title_en", "title_ja", "summary_en", "summary_ja", "vehicle",
+    "trl_min", "trl_max", "status", "response_deadline", "published_at",
+    "organization__name_en", "organization__name_ja", "organization__time_zone",
+)  # fmt: skip
+
+
+def opportunities_public_cards() -> QuerySet[Opportunity]:
+    """The public rows with only what a result card shows (templates/opportunities/
+    list.html), areas excluded: `with_area_badges` adds them to the page's rows."""
+    return (
+        Opportunity.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("organization")
+        .only(*CARD_FIELDS)
+    )
 
 
 def opportunities_visible_to(user) -> QuerySet[Opportunity]:
@@ -186,3 +217,20 @@ def is_following(user, opportunity) -> bool:
     return (
         user.is_authenticated and Follow.objects.filter(user=user, opportunity=opportunity).exists()
     )
+
+
+def next_open_deadline():
+    """The soonest deadline of an open opportunity: until then, the set of open
+    opportunities can change only by an edit (which raises the page-cache generation)."""
+    return (
+        Opportunity.objects.filter(
+            status=Opportunity.Status.PUBLISHED, response_deadline__gt=timezone.now()
+        )
+        .order_by("response_deadline")
+        .values_list("response_deadline", flat=True)
+        .first()
+    )
+
+
+def with_area_badges(opportunities) -> list[Opportunity]:
+    return attach_area_badges(opportunities)

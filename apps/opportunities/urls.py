@@ -1,13 +1,17 @@
 from django.urls import include, path
 
-from apps.opportunities import feeds, views
+from apps.core.pagecache import cache_anonymous_page
+from apps.opportunities import feeds, receivers, views
 
 app_name = "opportunities"
 
+# The list is cached by its view; its feed and calendar, which show the same rows, here.
+public_page = cache_anonymous_page(receivers.GENERATION, valid_until=views.public_pages_valid_until)
+
 urlpatterns = [
     path("", views.opportunity_list, name="list"),
-    path("feed.atom", feeds.OpportunityFeed(), name="feed"),
-    path("calendar.ics", feeds.calendar, name="calendar"),
+    path("feed.atom", public_page(feeds.OpportunityFeed()), name="feed"),
+    path("calendar.ics", public_page(feeds.calendar), name="calendar"),
     path("new/", views.opportunity_create, name="create"),
     path("agency/", include("apps.opportunities.urls_agency")),
     path("<int:pk>/", views.opportunity_detail, name="detail"),

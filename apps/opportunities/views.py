@@ -4,7 +4,6 @@ from pathlib import PurePath
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,8 +11,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from apps.core.errors import TransitionNotAllowed
+from apps.core.pagecache import cache_anonymous_page
+from apps.core.pagination import CappedPaginator
+from apps.core.templatetags.portal_tags import countdown_changes_at
 from apps.core.uploads import download_name
-from apps.opportunities import access, permissions, selectors, services, workflow
+from apps.opportunities import access, permissions, receivers, selectors, services, workflow
 from apps.opportunities.filters import filtered_opportunities
 from apps.opportunities.forms import AttachmentForm, OpportunityForm
 from apps.opportunities.models import Attachment, Opportunity, Response
@@ -21,11 +23,23 @@ from apps.opportunities.models import Attachment, Opportunity, Response
 PAGE_SIZE = 20
 
 
+def public_pages_valid_until(request, response):
+    """Until when a public list, feed or calendar page stays true without an edit: the
+    next deadline of an open opportunity, which then leaves the open ones."""
+    return selectors.next_open_deadline()
+
+
+@cache_anonymous_page(receivers.GENERATION, valid_until=public_pages_valid_until)
 def opportunity_list(request):
     filterset, queryset = filtered_opportunities(
-        request.GET, selectors.opportunities_public(), request
+        request.GET, selectors.opportunities_public_cards(), request
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_area_badges(page.object_list)
+    now = timezone.now()
+    request.page_changes_at = [
+        countdown_changes_at(o.response_deadline, now) for o in page.object_list
+    ]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -48,8 +62,19 @@ def _agency_zone(opportunity_or_agency):
         return zoneinfo.ZoneInfo("UTC")
 
 
+@cache_anonymous_page(receivers.GENERATION)
 def opportunity_detail(request, pk):
     opportunity = get_object_or_404(selectors.opportunities_visible_to(request.user), pk=pk)
+    now = timezone.now()
+    # The countdown, and the boxes for responses and questions, change with the clock.
+    request.page_changes_at = [
+        countdown_changes_at(opportunity.response_deadline, now),
+        *(
+            m
+            for m in (opportunity.response_deadline, opportunity.question_deadline)
+            if m and m > now
+        ),
+    ]
     can_manage = permissions.can_manage(request.user, opportunity)
     user_firms = permissions.firms_of(request.user)
     my_response = (

@@ -290,6 +290,15 @@ class Organization(TimeStampedModel):
             raise ValidationError(errors)
 
     @property
+    def prefecture_label(self) -> str:
+        """The prefecture's name in the active language. Django's get_prefecture_display()
+        hashes every label of the 47 (translating each) at every call: lists call this."""
+        try:
+            return str(Prefecture(self.prefecture).label) if self.prefecture else ""
+        except ValueError:
+            return self.prefecture
+
+    @property
     def name(self) -> str:
         if (get_language() or "en").startswith("ja"):
             return self.name_ja or self.name_en

@@ -2,11 +2,11 @@
 search columns (the capability directory and the opportunity list)."""
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.search import filter_by_search
 from apps.core.text import normalize_text
+from apps.core.widgets import FastSearchInput, FastSelect
 from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
 
 QUERY_MAX_LENGTH = 200
@@ -20,7 +20,7 @@ class AreaAndKeywordFilterMixin(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Keywords"),
         method="filter_q",
-        widget=forms.TextInput(attrs={"type": "search"}),
+        widget=FastSearchInput,
         # Every word is a condition of the query: a page of text is not a search.
         max_length=QUERY_MAX_LENGTH,
     )
@@ -29,6 +29,7 @@ class AreaAndKeywordFilterMixin(django_filters.FilterSet):
         choices=area_choices,
         method="filter_area",
         empty_label=_("All areas"),
+        widget=FastSelect,
     )
 
     keyword_placeholder = ""
@@ -36,9 +37,12 @@ class AreaAndKeywordFilterMixin(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._ranked = False
+        # A callable's choices are computed at every look (validation, then rendering):
+        # once per request is enough.
+        self.filters["area"].extra["choices"] = area_choices()
         if self.keyword_placeholder:
-            self.filters["q"].extra["widget"] = forms.TextInput(
-                attrs={"type": "search", "placeholder": self.keyword_placeholder}
+            self.filters["q"].extra["widget"] = FastSearchInput(
+                attrs={"placeholder": self.keyword_placeholder}
             )
 
     def filter_q(self, queryset, name, value):

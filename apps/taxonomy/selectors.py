@@ -1,7 +1,9 @@
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import QuerySet
 
 from apps.taxonomy.models import TechnologyArea
 
@@ -10,15 +12,42 @@ def top_level_areas() -> QuerySet[TechnologyArea]:
     return TechnologyArea.objects.filter(parent__isnull=True)
 
 
+# The tree changes only when an administrator edits it, and every filter form reads it.
+# Each process keeps the tree it last built together with the version it was built for;
+# the current version lives in the shared cache and is replaced whenever an area is saved
+# or deleted (apps.taxonomy.signals), so every web process rebuilds on its next request
+# after an edit. A look costs one small cache read.
+TREE_VERSION_KEY = "taxonomy:areas-tree-version"
+_built: dict[str, object] = {"version": None, "tree": []}
+
+
+def forget_areas_tree() -> None:
+    cache.set(TREE_VERSION_KEY, uuid.uuid4().hex, None)
+
+
 def areas_tree() -> list[TechnologyArea]:
     """Every area in display order: depth first, each area straight after its parent, and
-    siblings by sort order then English name. One query.
+    siblings by sort order then English name. One query when the tree changed, none
+    otherwise; callers must not change the areas they get.
 
     The order is built in Python rather than by sorting on `path`, because databases
     collate "-" and "/" differently (and PostgreSQL's locales may ignore them), which
     would interleave subtrees such as "space/…" and "space-launch/…". Each area comes
     with its ancestors attached, so `full_name` costs no further query.
     """
+    version = cache.get(TREE_VERSION_KEY)
+    if version is None:
+        cache.add(TREE_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(TREE_VERSION_KEY)
+    if version is None or _built["version"] != version:
+        tree = _build_areas_tree()
+        if version is None:  # no shared cache to tell when it changes: keep nothing
+            return tree
+        _built.update(version=version, tree=tree)
+    return _built["tree"]
+
+
+def _build_areas_tree() -> list[TechnologyArea]:
     areas = list(TechnologyArea.objects.order_by("sort_order", "name_en", "pk"))
     children: dict[int | None, list[TechnologyArea]] = defaultdict(list)
     for area in areas:
@@ -53,16 +82,37 @@ def area_with_descendants_ids(
                 paths.add(item.path)
         elif item:
             slugs.add(item)
+    tree = areas_tree()
     if slugs:
-        paths.update(TechnologyArea.objects.filter(slug__in=slugs).values_list("path", flat=True))
+        paths.update(area.path for area in tree if area.slug in slugs)
     if not paths:
         return set()
-    subtrees = Q()
-    for path in paths:
-        subtrees |= Q(path__startswith=path)
-    return set(TechnologyArea.objects.filter(subtrees).values_list("pk", flat=True))
+    return {area.pk for area in tree if area.path.startswith(tuple(paths))}
 
 
 def area_choices() -> list[tuple[str, str]]:
     """(slug, indented name) for filter drop-downs, in tree order."""
     return [(area.slug, ("— " * area.depth) + area.name) for area in areas_tree()]
+
+
+def attach_area_badges(rows) -> list:
+    """The rows (of one model with an `areas` many-to-many) with `badge_areas` set: their
+    areas in tree order, from the cached tree and one query of id pairs, so a page reads
+    and builds no area row."""
+    rows = list(rows)
+    if not rows:
+        return rows
+    model = type(rows[0])
+    through = model.areas.through
+    owner = f"{model._meta.model_name}_id"
+    position = {area.pk: (index, area) for index, area in enumerate(areas_tree())}
+    pairs = through.objects.filter(**{f"{owner}__in": [row.pk for row in rows]}).values_list(
+        owner, "technologyarea_id"
+    )
+    found: dict[int, list] = {}
+    for row_id, area_id in pairs:
+        if area_id in position:
+            found.setdefault(row_id, []).append(position[area_id])
+    for row in rows:
+        row.badge_areas = [area for _, area in sorted(found.get(row.pk, ()))]
+    return rows

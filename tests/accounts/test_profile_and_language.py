@@ -86,3 +86,36 @@ def test_profile_requires_login(client):
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 302
     assert reverse("account_login") in response.url
+
+
+def test_anonymous_switch_needs_no_token_and_public_pages_carry_none():
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get("/opportunities/").content.decode()
+    assert "csrfmiddlewaretoken" not in page  # so that the page can be shared by the cache
+    response = browser.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    assert response.status_code == 302
+    assert '<html lang="ja">' in browser.get("/").content.decode()
+
+
+def test_a_signed_in_users_switch_still_needs_the_token():
+    from django.test import Client
+
+    user = UserFactory(preferred_language="en")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    forged = browser.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    assert forged.status_code == 403
+    user.refresh_from_db()
+    assert user.preferred_language == "en"
+
+    page = browser.get("/").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = browser.post(
+        reverse("set_language"),
+        {"language": "ja", "next": "/", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.preferred_language == "ja"

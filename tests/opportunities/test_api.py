@@ -314,7 +314,9 @@ def test_list_queries_do_not_grow_with_page_size(client, django_assert_max_num_q
     with django_assert_max_num_queries(few):
         response = client.get(url)
     assert len(response.json()["results"]) == 25
-    assert few <= 6
+    # The page-cache generation, the capped count, the page, its areas, and the API's
+    # sessions and throttling around them.
+    assert few <= 7
 
 
 def test_technology_areas_take_one_query(client, django_assert_max_num_queries):

@@ -1,7 +1,7 @@
 """Template helpers shared by every app."""
 
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
 from django.utils import timezone
@@ -29,6 +29,20 @@ def _stamp(moment: datetime, zone) -> str:
     return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
 
 
+COUNTDOWN_SHOWN_WITHIN = timedelta(days=7)
+
+
+def countdown_changes_at(moment: datetime, now: datetime) -> datetime:
+    """When the countdown that `deadline` shows beside this moment next reads
+    differently: when it appears, or at the next whole hour of what remains."""
+    remaining = moment - now
+    if remaining > COUNTDOWN_SHOWN_WITHIN:
+        return moment - COUNTDOWN_SHOWN_WITHIN
+    if remaining <= timedelta(0):
+        return moment + timedelta(days=36500)  # no countdown once past
+    return now + (remaining % timedelta(hours=1) or timedelta(hours=1))
+
+
 @register.simple_tag
 def deadline(moment: datetime | None, owner_zone=None, countdown: bool = True):
     """A deadline in the viewer's time zone, with the owner's zone beside it when it
@@ -49,7 +63,7 @@ def deadline(moment: datetime | None, owner_zone=None, countdown: bool = True):
     ):
         parts.append(format_html(' <span class="meta">({})</span>', _stamp(moment, owner)))
     remaining = moment - timezone.now()
-    if countdown and 0 < remaining.total_seconds() < 7 * 24 * 3600:
+    if countdown and timedelta(0) < remaining < COUNTDOWN_SHOWN_WITHIN:
         days, hours = remaining.days, remaining.seconds // 3600
         if days:
             text = ngettext(

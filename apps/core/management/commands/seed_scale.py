@@ -48,7 +48,12 @@ class Command(BaseCommand):
         step["notifications"].seed(plan, orgs["firms"])
         from django.db import connection
 
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and connection.get_autocommit():
+            # Statistics for the planner, and the visibility map that lets counts and
+            # ordered pages read indexes without visiting the table.
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+        elif connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         plan.say(

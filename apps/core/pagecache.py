@@ -1,0 +1,139 @@
+"""A response cache for public pages seen by anonymous visitors, invalidated exactly.
+
+Why not Django's cache middleware: it keys on the URL and expires on a timer, so a page
+may show an opportunity for minutes after it was closed. Here every cached page is keyed
+by the generation of the content it shows (`ContentGeneration`), which the services
+raise in the same transaction as the change. Reading the generation is one primary-key
+query; a request that starts after a change commits reads the new number and renders
+afresh. A page rendered while a change is committing may be stored under the old number,
+which nobody reads any more. Pages whose rows depend on the clock (open opportunities
+leave the list at their deadline, a countdown moves on) say until when they hold, and
+are stored no longer than that.
+
+Only anonymous visitors without a session or pending messages are served from the cache,
+and only responses that set no cookie and used no CSRF token are stored, so nothing
+personal is ever shared. Those requests read from the replica when there is one
+(portal/db_router.py). `PAGE_CACHE = False` turns the cache off (the web benchmark measures
+both ways). Responses carry `X-Page-Cache: hit` or `miss` for operators.
+"""
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone, translation
+
+from apps.core.models import ContentGeneration
+from portal.db_router import reads_from_replica
+
+HEADER = "X-Page-Cache"
+
+
+def current_generation(name: str) -> int:
+    value = ContentGeneration.objects.filter(name=name).values_list("value", flat=True).first()
+    return value or 0
+
+
+def bump_generation(name: str) -> None:
+    """Call inside the transaction that changes the content: the row lock it takes also
+    orders concurrent changes."""
+    if not ContentGeneration.objects.filter(name=name).update(value=F("value") + 1):
+        ContentGeneration.objects.get_or_create(name=name, defaults={"value": 1})
+
+
+def _cacheable_request(request: HttpRequest) -> bool:
+    if not getattr(settings, "PAGE_CACHE", True) or request.method not in ("GET", "HEAD"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return False  # signed in, or a session with something in it (messages, a form)
+    if getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return user is None or not user.is_authenticated
+
+
+def _storable(request: HttpRequest, response: HttpResponse) -> bool:
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+        return False  # the page holds a CSRF token: it belongs to one visitor
+    session = getattr(request, "session", None)
+    return not (session is not None and session.modified)
+
+
+def _key(request: HttpRequest, name: str, generation: int) -> str:
+    query = urlencode(sorted((k, v) for k, values in request.GET.lists() for v in values))
+    raw = "\n".join([request.path, query, translation.get_language() or ""])
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    return f"page:{name}:{generation}:{digest}"
+
+
+def _seconds_until(moment: datetime | None, cap: int) -> int:
+    if moment is None:
+        return cap
+    return min(cap, int((moment - timezone.now()).total_seconds()))
+
+
+def cache_anonymous_page(
+    name: str,
+    *,
+    valid_until: Callable[[HttpRequest, HttpResponse], datetime | None] | None = None,
+    max_seconds: int = 3600,
+):
+    """Serves a view's anonymous answers from the shared cache, keyed by the path, the
+    sorted query string, the language and the `name` generation. An answer is kept until
+    the earliest of `valid_until(request, response)` and the moments the view listed in
+    `request.page_changes_at` (when something it shows changes with the clock)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not _cacheable_request(request):
+                return view(request, *args, **kwargs)
+            with reads_from_replica():
+                return _cached_response(request, view, args, kwargs)
+
+        def _cached_response(request, view, args, kwargs):
+            key = _key(request, name, current_generation(name))
+            stored = cache.get(key)
+            if stored is not None:
+                stored[HEADER] = "hit"
+                return stored
+            response = view(request, *args, **kwargs)
+            if _storable(request, response):
+                moments = list(getattr(request, "page_changes_at", ()))
+                if valid_until is not None:
+                    moments.append(valid_until(request, response))
+                seconds = _seconds_until(min(filter(None, moments), default=None), max_seconds)
+                if seconds > 0:
+                    response[HEADER] = "miss"
+                    cache.set(key, response, seconds)
+            return response
+
+        return wrapped
+
+    return decorator
+
+
+def cached_data(name: str, parts: list[str], compute: Callable[[], object], *, until=None):
+    """`compute()`, or the value it gave for the same `parts` under the current `name`
+    generation (for data that is the same for every viewer, such as the API's public
+    lists, whose throttling and rendering still happen per request)."""
+    if not getattr(settings, "PAGE_CACHE", True):
+        return compute()
+    raw = "\n".join([*parts, translation.get_language() or ""])
+    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    key = f"data:{name}:{current_generation(name)}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        seconds = _seconds_until(until() if until else None, 3600)
+        if seconds > 0:
+            cache.set(key, value, seconds)
+    return value

@@ -1,0 +1,39 @@
+"""Raises the "opportunities" page-cache generation (apps.core.pagecache) in the same
+transaction as every change to what the public list, feed, calendar, detail pages and
+API show: an opportunity (published, amended, closed, edited), its areas, attachments,
+amendments and questions, an agency's name or time zone, or the area tree."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from apps.core.pagecache import bump_generation
+from apps.opportunities.models import Amendment, Attachment, Opportunity, Question
+from apps.organizations.models import Organization
+from apps.taxonomy.models import TechnologyArea
+
+GENERATION = "opportunities"
+
+
+@receiver(post_save, sender=Opportunity)
+@receiver(post_delete, sender=Opportunity)
+@receiver(post_save, sender=TechnologyArea)
+@receiver(post_delete, sender=TechnologyArea)
+@receiver(post_save, sender=Attachment)
+@receiver(post_delete, sender=Attachment)
+@receiver(post_save, sender=Amendment)
+@receiver(post_save, sender=Question)
+@receiver(post_delete, sender=Question)
+def content_changed(sender, **kwargs):
+    bump_generation(GENERATION)
+
+
+@receiver(m2m_changed, sender=Opportunity.areas.through)
+def areas_changed(sender, action, **kwargs):
+    if action in ("post_add", "post_remove", "post_clear"):
+        bump_generation(GENERATION)
+
+
+@receiver(post_save, sender=Organization)
+def agency_changed(sender, instance, **kwargs):
+    if instance.kind == Organization.Kind.AGENCY:
+        bump_generation(GENERATION)

@@ -1,0 +1,165 @@
+"""The response cache of public pages (apps/core/pagecache.py): anonymous visitors get a
+stored page until what it shows changes, and never a page from before a change that has
+committed; signed-in users always get their own."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core import pagecache
+from apps.opportunities import services
+from apps.opportunities.models import Question
+from tests.factories import MembershipFactory, OrganizationFactory
+from tests.opportunities.factories import OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/opportunities/"
+
+
+@pytest.fixture
+def opportunity():
+    return OpportunityFactory(title_en="Hypersonic glide body test")
+
+
+@pytest.fixture
+def staff(opportunity):
+    return MembershipFactory(organization=opportunity.organization, role="owner").user
+
+
+def stored_page_ttl() -> int:
+    """Seconds the one stored list page has left, read from Redis itself."""
+    if not hasattr(cache, "_cache") or not hasattr(cache._cache, "get_client"):
+        pytest.skip("needs the Redis cache (REDIS_URL)")
+    redis = cache._cache.get_client()
+    keys = redis.keys("*page:opportunities*")
+    assert len(keys) == 1
+    return redis.ttl(keys[0])
+
+
+def get(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response, response.get(pagecache.HEADER)
+
+
+def test_a_second_anonymous_visit_is_served_from_the_cache(client, opportunity):
+    first, state = get(client, LIST)
+    assert state == "miss"
+    second, state = get(client, LIST)
+    assert state == "hit"
+    assert second.content == first.content
+    assert "Hypersonic glide body test" in second.content.decode()
+
+
+def test_publishing_amending_and_closing_show_at_once(client, opportunity, staff):
+    get(client, LIST)
+    draft = OpportunityFactory(
+        organization=opportunity.organization, title_en="Satellite bus", status="draft"
+    )
+    assert "Satellite bus" not in get(client, LIST)[0].content.decode()
+
+    services.opportunity_transition(opportunity=draft, actor=staff, to="published")
+    page, state = get(client, LIST)
+    assert state == "miss"
+    assert "Satellite bus" in page.content.decode()
+
+    services.opportunity_update(
+        opportunity=draft, actor=staff, reason="Clearer title", title_en="Small satellite bus"
+    )
+    assert "Small satellite bus" in get(client, LIST)[0].content.decode()
+    detail = reverse("opportunities:detail", args=[draft.pk])
+    assert "Small satellite bus" in get(client, detail)[0].content.decode()
+    assert get(client, detail)[1] == "hit"
+
+    services.opportunity_transition(opportunity=draft, actor=staff, to="closed")
+    assert "Small satellite bus" not in get(client, LIST)[0].content.decode()
+    assert (
+        "Small satellite bus" not in get(client, reverse("opportunities:feed"))[0].content.decode()
+    )
+
+
+def test_a_change_that_rolls_back_keeps_the_cached_page_valid(client, opportunity, staff):
+    get(client, LIST)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        services.opportunity_transition(opportunity=opportunity, actor=staff, to="closed")
+        raise RuntimeError
+    page, state = get(client, LIST)
+    assert state == "hit"
+    assert "Hypersonic glide body test" in page.content.decode()
+
+
+def test_a_question_answered_in_public_shows_on_the_detail_page(client, opportunity, staff):
+    url = reverse("opportunities:detail", args=[opportunity.pk])
+    get(client, url)
+    firm = OrganizationFactory()
+    question = Question.objects.create(
+        opportunity=opportunity,
+        organization=firm,
+        asked_by=MembershipFactory(organization=firm).user,
+        text="Is a ground test enough?",
+    )
+    services.question_answer(
+        question=question, actor=staff, answer="A ground test is enough.", is_public=True
+    )
+    page, state = get(client, url)
+    assert state == "miss"
+    assert "A ground test is enough." in page.content.decode()
+
+
+def test_signed_in_users_never_get_a_stored_page(client, opportunity, staff):
+    get(client, LIST)
+    client.force_login(staff)
+    page, state = get(client, LIST)
+    assert state is None
+    assert "Sign out" in page.content.decode()
+    detail, state = get(client, reverse("opportunities:detail", args=[opportunity.pk]))
+    assert state is None
+    assert "Manage" in detail.content.decode()
+
+
+def test_a_visitor_with_a_session_or_messages_is_not_served_from_the_cache(opportunity):
+    get(Client(), LIST)
+    for cookies in ({"sessionid": "x"}, {"messages": "x"}):
+        browser = Client()
+        browser.cookies.load(cookies)
+        assert get(browser, LIST)[1] is None
+
+
+def test_each_language_has_its_own_page(client, opportunity):
+    get(client, LIST)
+    client.cookies.load({"django_language": "ja"})
+    page, state = get(client, LIST)
+    assert state == "miss"
+    assert '<html lang="ja">' in page.content.decode()
+
+
+def test_a_page_is_kept_no_longer_than_until_the_next_deadline(client, opportunity):
+    soon = OpportunityFactory(
+        organization=opportunity.organization,
+        title_en="Closing in a moment",
+        response_deadline=timezone.now() + timedelta(seconds=2),
+    )
+    assert "Closing in a moment" in get(client, LIST)[0].content.decode()
+    assert 0 < stored_page_ttl() <= 2
+    assert soon.response_deadline > timezone.now()
+
+
+def test_the_countdown_limits_how_long_a_page_is_kept(client, opportunity):
+    OpportunityFactory(
+        organization=opportunity.organization,
+        response_deadline=timezone.now() + timedelta(days=3, minutes=10),
+    )
+    get(client, LIST)
+    assert 0 < stored_page_ttl() <= 10 * 60  # "3 days 0 h left" changes in ten minutes
+
+
+def test_the_cache_can_be_switched_off(client, opportunity, settings):
+    settings.PAGE_CACHE = False
+    get(client, LIST)
+    assert get(client, LIST)[1] is None

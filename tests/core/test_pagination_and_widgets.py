@@ -1,0 +1,99 @@
+"""The capped count of long lists, and the filter widgets rendered in Python, which must
+give the same markup as Django's own templates."""
+
+import pytest
+from django import forms
+from django.test import RequestFactory
+
+from apps.capabilities.filters import CapabilityFilter
+from apps.core.pagination import CappedPaginator
+from apps.core.widgets import FastDateInput, FastNumberInput, FastSearchInput, FastSelect
+from apps.opportunities.filters import OpportunityFilter
+from apps.opportunities.models import Opportunity
+from tests.opportunities.factories import OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_count_is_exact_below_the_cap_and_capped_above_it():
+    OpportunityFactory.create_batch(7)
+    rows = Opportunity.objects.order_by("pk")
+    exact = CappedPaginator(rows, 2, floor=10, lookahead=1)
+    page = exact.get_page(1)
+    assert (exact.count, exact.capped, exact.num_pages) == (7, False, 4)
+    assert len(page.object_list) == 2
+
+    capped = CappedPaginator(rows, 2, floor=4, lookahead=1)
+    page = capped.get_page(1)
+    assert (capped.count, capped.capped) == (4, True)
+    assert page.has_next()
+
+
+def test_a_deep_page_counts_far_enough_to_exist():
+    OpportunityFactory.create_batch(9)
+    paginator = CappedPaginator(Opportunity.objects.order_by("pk"), 2, floor=2, lookahead=1)
+    page = paginator.get_page(4)
+    assert page.number == 4
+    assert len(page.object_list) == 2
+    assert paginator.count == 10 - 1  # (4 + 1) pages of 2 is more than the 9 rows: exact
+    assert not paginator.capped
+
+
+def test_the_list_says_more_than_when_the_count_is_capped(client, monkeypatch):
+    from apps.core import pagination
+
+    OpportunityFactory.create_batch(5)
+    monkeypatch.setattr(
+        pagination.CappedPaginator.__init__, "__kwdefaults__", {"floor": 3, "lookahead": 0}
+    )
+    monkeypatch.setattr("apps.opportunities.views.PAGE_SIZE", 2)
+    page = client.get("/opportunities/").content.decode()
+    assert "More than 3 opportunities" in page
+    assert "Page 1 of more than 2" in page
+    data = client.get("/api/v1/opportunities/?page_size=2").json()
+    assert data["count_is_capped"] is False  # the API counts past its own page size of 25
+    assert data["count"] == 5
+
+
+def django_rendered(widget_class, attrs, name, value, choices=None):
+    widget = widget_class(attrs=attrs) if choices is None else widget_class(attrs, choices)
+    return widget.render(name, value, attrs={"id": f"id_{name}", "aria-invalid": "true"})
+
+
+@pytest.mark.parametrize(
+    ("fast", "plain", "value"),
+    [
+        (FastSearchInput, lambda attrs: forms.TextInput({**attrs, "type": "search"}), "衛星 & <b>"),
+        (FastNumberInput, forms.NumberInput, 4),
+        (FastNumberInput, forms.NumberInput, None),
+        (FastDateInput, lambda attrs: forms.DateInput({**attrs, "type": "date"}), "2027-01-31"),
+    ],
+)
+def test_fast_inputs_render_as_django_does(fast, plain, value):
+    attrs = {"placeholder": 'e.g. "SAR"', "required": True, "disabled": False}
+    mine = fast(attrs=attrs).render("q", value, attrs={"id": "id_q", "aria-invalid": "true"})
+    theirs = plain(attrs).render("q", value, attrs={"id": "id_q", "aria-invalid": "true"})
+    assert mine == theirs
+
+
+@pytest.mark.parametrize("value", ["b", "", None, "<x>"])
+def test_the_fast_select_renders_as_django_does(value):
+    choices = [("", "All"), ("a", "Alpha & co"), ("b", "<Beta>"), ("<x>", "X"),
+               ("Group", [("g1", "One"), ("g2", "Two")])]  # fmt: skip
+    mine = FastSelect({"class": "x"}, choices).render("area", value, attrs={"id": "id_area"})
+    theirs = forms.Select({"class": "x"}, choices).render("area", value, attrs={"id": "id_area"})
+    assert mine.replace("\n", "").replace("  ", "") == theirs.replace("\n", "").replace("  ", "")
+
+
+@pytest.mark.parametrize("filterset_class", [OpportunityFilter, CapabilityFilter])
+def test_filter_forms_keep_what_was_typed(filterset_class, rf: RequestFactory):
+    request = rf.get("/", {"q": "衛星 <script>", "area": "satellites", "trl": "20"})
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    filterset = filterset_class(request.GET, queryset=filterset_class._meta.model.objects.all(),
+                                request=request)  # fmt: skip
+    html = "".join(str(field) for field in filterset.form.visible_fields())
+    assert 'value="衛星 &lt;script&gt;"' in html
+    assert '<option value="satellites" selected>' in html
+    assert "<script>" not in html
