@@ -37,7 +37,7 @@ from django.urls import reverse
 from apps.core.refusals import MASK, SECRET_KWARGS
 from tests.matrix import table
 from tests.matrix.urlconf import url_patterns
-from tests.matrix.world import ROLES, build_world, marker
+from tests.matrix.world import ROLES, build_world, kept_for_a_module, marker
 
 # --- The tables -----------------------------------------------------------------------
 
@@ -423,10 +423,14 @@ OUTSIDE_ADMIN = ("anon", "a_eco", "ag_1")
 API_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 # Views that accept a POST without a CSRF token, each for a reason: RFC 8058's one-click
 # unsubscribe comes from mail clients without a session; DRF's views check the token
-# themselves for session-authenticated requests (SessionAuthentication).
+# themselves for session-authenticated requests (SessionAuthentication); the language
+# switch checks it itself for signed-in users, whose account it changes (an anonymous
+# visitor's switch only sets a cookie, and public pages carry no token so that they can
+# be cached; tests/accounts/test_profile_and_language.py).
 CSRF_EXEMPT = frozenset(
     {
         "notifications:unsubscribe",
+        "set_language",
         "api:opportunity-list",
         "api:opportunity-detail",
         "api:technology-area-list",
@@ -443,19 +447,8 @@ def world(django_db_setup, django_db_blocker):
     """Built once for the module inside a transaction that is rolled back at its end.
     Each test asks for `db` as well, which runs it in a savepoint of that transaction:
     whatever a cell changes (a POST that succeeds) is gone before the next cell."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            built = build_world()
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+    with kept_for_a_module(django_db_blocker, build_world) as built:
+        yield built
 
 
 @pytest.fixture(scope="module", autouse=True)

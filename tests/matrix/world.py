@@ -15,11 +15,14 @@ Roles (the matrix's columns):
     super   the portal operator: a superuser with an authenticator app, not a reviewer
 """
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -107,12 +110,13 @@ class World:
         return {name: values[name] for name in wanted}
 
 
-def build_world() -> World:
+def build_world(tag: str = "") -> World:
+    """`tag` tells a second world's fixed e-mail domain from the first's."""
     world = World()
     users, objects = world.users, world.objects
 
     # Organizations and the people of each role.
-    firm_a = OrganizationFactory(name_en="Firm A K.K.", email_domain="firm-a.example")
+    firm_a = OrganizationFactory(name_en="Firm A K.K.", email_domain=f"firm-a{tag}.example")
     firm_b = OrganizationFactory(name_en="Firm B K.K.")
     agency_1 = AgencyFactory(name_en="Agency One")
     agency_2 = AgencyFactory(name_en="Agency Two")
@@ -131,10 +135,10 @@ def build_world() -> World:
         organization=firm_a,
         role=Membership.Role.OWNER,
         is_export_control_officer=True,
-        user=UserFactory(email="officer@firm-a.example"),
+        user=UserFactory(email=f"officer@firm-a{tag}.example"),
     ).user
     membership_a = MembershipFactory(
-        organization=firm_a, user=UserFactory(email="member@firm-a.example")
+        organization=firm_a, user=UserFactory(email=f"member@firm-a{tag}.example")
     )
     users["a_mem"] = membership_a.user
     b_owner = MembershipFactory(
@@ -262,7 +266,7 @@ def build_world() -> World:
     objects["invitation_a"] = organization_services.invitation_create(
         organization=firm_a, actor=users["a_eco"], email=users["b_mem"].email
     )
-    joiner = UserFactory(email="newcomer@firm-a.example")
+    joiner = UserFactory(email=f"newcomer@firm-a{tag}.example")
     objects["join_request_a"] = JoinRequest.objects.create(
         user=joiner, organization=firm_a, message="Hello"
     )
@@ -333,3 +337,25 @@ def build_world() -> World:
     users["anon"] = None
     assert set(users) == set(ROLES), sorted(set(ROLES) ^ set(users))
     return world
+
+
+@contextmanager
+def kept_for_a_module(django_db_blocker, build: Callable[[], object]) -> Iterator[object]:
+    """What `build()` makes, inside a transaction that is rolled back when the block ends:
+    for module-scoped fixtures, whose tests each ask for `db` as well and so run in a
+    savepoint of that transaction."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = build()
+        except BaseException:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
