@@ -156,10 +156,39 @@ def test_the_countdown_limits_how_long_a_page_is_kept(client, opportunity):
         response_deadline=timezone.now() + timedelta(days=3, minutes=10),
     )
     get(client, LIST)
-    assert 0 < stored_page_ttl() <= 10 * 60  # "3 days 0 h left" changes in ten minutes
+    assert 0 < stored_page_ttl() <= 10 * 60  # "3 days left" becomes "2 days left"
 
 
 def test_the_cache_can_be_switched_off(client, opportunity, settings):
     settings.PAGE_CACHE = False
     get(client, LIST)
     assert get(client, LIST)[1] is None
+
+
+@pytest.mark.parametrize(
+    "remaining",
+    [
+        timedelta(days=9, hours=5),
+        timedelta(days=6, hours=23, minutes=59),
+        timedelta(days=2, hours=3, minutes=7),
+        timedelta(days=1, seconds=30),
+        timedelta(hours=5, minutes=42),
+        timedelta(minutes=12),
+    ],
+)
+def test_the_countdown_reads_the_same_until_the_moment_the_cache_is_told(monkeypatch, remaining):
+    from apps.core.templatetags import portal_tags
+
+    now = timezone.now()
+    moment = now + remaining
+
+    def countdown_at(instant):
+        monkeypatch.setattr(portal_tags.timezone, "now", lambda: instant)
+        text = str(portal_tags.deadline(moment))
+        return text.split("</time>", 1)[1]
+
+    changes = portal_tags.countdown_changes_at(moment, now)
+    assert now < changes <= moment
+    shown = countdown_at(now)
+    assert countdown_at(changes - timedelta(seconds=1)) == shown
+    assert countdown_at(changes + timedelta(seconds=1)) != shown

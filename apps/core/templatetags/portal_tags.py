@@ -34,13 +34,15 @@ COUNTDOWN_SHOWN_WITHIN = timedelta(days=7)
 
 def countdown_changes_at(moment: datetime, now: datetime) -> datetime:
     """When the countdown that `deadline` shows beside this moment next reads
-    differently: when it appears, or at the next whole hour of what remains."""
+    differently: when it appears, at the next whole day of what remains, or in the last
+    day at the next whole hour. (Cached pages are kept until then.)"""
     remaining = moment - now
     if remaining > COUNTDOWN_SHOWN_WITHIN:
         return moment - COUNTDOWN_SHOWN_WITHIN
     if remaining <= timedelta(0):
         return moment + timedelta(days=36500)  # no countdown once past
-    return now + (remaining % timedelta(hours=1) or timedelta(hours=1))
+    unit = timedelta(days=1) if remaining >= timedelta(days=1) else timedelta(hours=1)
+    return now + remaining % unit
 
 
 @register.simple_tag
@@ -66,12 +68,7 @@ def deadline(moment: datetime | None, owner_zone=None, countdown: bool = True):
     if countdown and timedelta(0) < remaining < COUNTDOWN_SHOWN_WITHIN:
         days, hours = remaining.days, remaining.seconds // 3600
         if days:
-            text = ngettext(
-                "%(days)d day %(hours)d h left", "%(days)d days %(hours)d h left", days
-            ) % {
-                "days": days,
-                "hours": hours,
-            }
+            text = ngettext("%(days)d day left", "%(days)d days left", days) % {"days": days}
         else:
             text = ngettext("%(hours)d hour left", "%(hours)d hours left", hours) % {"hours": hours}
         parts.append(format_html(' <strong class="countdown">{}</strong>', text))
