@@ -20,3 +20,11 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "warning")
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """Compile templates and load translations once in the master: workers forked from it
+    (and their replacements after max_requests) start warm. See apps/core/warmup.py."""
+    from apps.core.warmup import warm
+
+    server.log.info("warmed up: %d templates compiled", warm())

@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections, router
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
@@ -36,8 +37,16 @@ HEADER = "X-Page-Cache"
 
 
 def current_generation(name: str) -> int:
-    value = ContentGeneration.objects.filter(name=name).values_list("value", flat=True).first()
-    return value or 0
+    """One primary-key read (in plain SQL: it is asked on every cached page), from the
+    database the router gives for reads, so from the same one as the page's rows."""
+    alias = router.db_for_read(ContentGeneration)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_GENERATION_SQL, [name])
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+_GENERATION_SQL = f"SELECT value FROM {ContentGeneration._meta.db_table} WHERE name = %s"  # noqa: S608 — our own table
 
 
 def bump_generation(name: str) -> None:

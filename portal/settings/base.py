@@ -109,7 +109,7 @@ if REDIS_URL:
     # counters: Redis, never a per-process cache, whenever Redis is configured.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.core.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="kakehashi"),
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
