@@ -1,7 +1,7 @@
 """The master process's warm-up, and the Redis cache's reused clients."""
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -18,6 +18,7 @@ def test_the_warm_up_compiles_the_templates_without_touching_the_database():
 
 
 def test_the_redis_cache_reuses_its_client():
+    cache = caches["default"]
     if not isinstance(cache, RedisCache):
         pytest.skip("needs the Redis cache (REDIS_URL)")
     client = cache._cache.get_client("a")
