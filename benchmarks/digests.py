@@ -4,6 +4,7 @@ Run from the project root (PostgreSQL and Redis must be running):
 
     .venv/bin/python benchmarks/digests.py
     .venv/bin/python benchmarks/digests.py --subscribers 10000 --opportunities 500 --areas 10
+    .venv/bin/python benchmarks/digests.py --subscribers 10000 --workers 1 2
 
 Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), a role that
 may create databases, and BENCH_REDIS_URL (default redis://127.0.0.1:6379/15), a Redis
@@ -38,6 +39,13 @@ MB is what tracemalloc saw at its peak in a second, identical pass, because trac
 makes this code about 2.7 times slower (--no-tracemalloc skips those passes). The last
 line is `ratio: X` = digest recipients per second / baseline messages per second, for
 the --subscribers run.
+
+With --workers 1 2, the same digests are instead enqueued as in production (one task
+message per block of services.BLOCK_SIZE deliveries) and sent by real Celery worker
+processes, first one, then two, each started with its own --hostname as if on its own
+host. The table shows how many blocks each worker took (Celery's own statistics) and how
+many recipients the SMTP server received more than once ("twice", which must be 0); the
+last line is then `ratio: X` = the time with one worker / the time with the last count.
 
 Duration on a 2-core machine: a few minutes for the defaults (1,000 + 10,000) with
 --no-tracemalloc, about three times that with the traced passes.
@@ -74,6 +82,13 @@ def parse_args():
     parser.add_argument(
         "--show-queries", action="store_true", help="print the SQL of a one-delivery block"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        metavar="N",
+        help="instead: send through N real Celery worker processes (each its own --hostname)",
+    )
     args = parser.parse_args()
     if args.small >= args.subscribers:
         args.small = 0
@@ -90,9 +105,12 @@ class CountingHandler:
         self.messages = 0
         self.bytes = 0
         self.last = b""
+        self.recipients: dict[str, int] = {}
 
     async def handle_DATA(self, server, session, envelope):
         self.messages += 1
+        for address in envelope.rcpt_tos:
+            self.recipients[address] = self.recipients.get(address, 0) + 1
         self.bytes += len(envelope.content)
         self.last = envelope.content
         return "250 2.0.0 Accepted"
@@ -396,6 +414,67 @@ def run_baseline(count: int, smtp: CountingHandler, *, traced: bool) -> Measure:
     return measure
 
 
+def start_workers(count: int, env: dict) -> list:
+    """Celery worker processes as on separate hosts: each its own --hostname, one process
+    each, all on the one Redis broker."""
+    import subprocess
+
+    celery = str(BASE_DIR / ".venv" / "bin" / "celery")
+    return [
+        subprocess.Popen(  # noqa: S603 — our own program, arguments built here
+            [celery, "-A", "portal", "worker", f"--hostname=bench{n}@%h", "--concurrency=1",
+             "--without-gossip", "--without-mingle", "--loglevel=WARNING"],
+            cwd=BASE_DIR,
+            env=env,
+        )
+        for n in range(1, count + 1)
+    ]  # fmt: skip
+
+
+def run_with_workers(count: int, expected: int, smtp: CountingHandler, env: dict) -> dict:
+    """Enqueues the digests and lets `count` workers send them; returns the time, the
+    blocks each worker took (from Celery's own statistics) and the recipients served
+    more than once (from what the SMTP server received)."""
+    from apps.notifications import services
+    from apps.notifications.models import Delivery
+    from portal.celery import app
+
+    forget_deliveries()
+    discard_task_messages()
+    smtp.recipients.clear()
+    workers = start_workers(count, env)
+    try:
+        deadline = time.monotonic() + 60
+        while len(app.control.ping(timeout=1) or []) < count:
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers did not answer within 60 s")
+        received = smtp.messages
+        start = time.perf_counter()
+        created = services.digests_enqueue(frequency="daily", as_of=AS_OF)
+        while smtp.messages - received < expected:
+            if time.perf_counter() - start > 1800:
+                raise SystemExit(f"{smtp.messages - received} of {expected} sent in 30 min")
+            time.sleep(0.2)
+        seconds = time.perf_counter() - start
+        stats = app.control.inspect(timeout=5).stats() or {}
+        blocks = {
+            name.split("@")[0]: info.get("total", {}).get(
+                "apps.notifications.tasks.send_deliveries", 0
+            )
+            for name, info in sorted(stats.items())
+        }
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=60)
+    sent = Delivery.objects.filter(status=Delivery.Status.SENT).count()
+    twice = sum(1 for n in smtp.recipients.values() if n > 1)
+    if created != expected or sent != expected:
+        raise SystemExit(f"expected {expected} digests, {created} created and {sent} sent")
+    return {"seconds": seconds, "blocks": blocks, "twice": twice, "per_block": services.BLOCK_SIZE}
+
+
 def show_queries_of_one_delivery() -> None:
     from django.core.mail import get_connection
     from django.db import connection
@@ -444,6 +523,25 @@ def main() -> None:
         app.conf.task_always_eager = False  # publish (then purge); the script sends itself
         call_command("migrate", verbosity=0, interactive=False)
         population = Population(opportunities=args.opportunities, areas=args.areas)
+        if args.workers:
+            population.grow_to(args.subscribers)
+            runs = {
+                n: run_with_workers(n, args.subscribers, smtp, dict(os.environ))
+                for n in args.workers
+            }
+            print(f"\n{args.subscribers:,} digests through Celery workers on one Redis broker\n")
+            print(
+                f"{'workers':>8}{'seconds':>10}{'recipients/s':>14}{'twice':>7}  blocks per worker"
+            )
+            for n, run in runs.items():
+                split = ", ".join(f"{name} {b}" for name, b in run["blocks"].items())
+                print(
+                    f"{n:>8}{run['seconds']:>10.1f}{args.subscribers / run['seconds']:>14.1f}"
+                    f"{run['twice']:>7}  {split}"
+                )
+            first, last = runs[args.workers[0]], runs[args.workers[-1]]
+            print(f"ratio: {first['seconds'] / last['seconds']:.3f}")
+            return
         sizes = [n for n in (args.small, args.subscribers) if n]
 
         rows = []

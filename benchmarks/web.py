@@ -7,6 +7,7 @@ packages, and nginx for --instances 2):
     .venv/bin/python benchmarks/web.py                           # 10,000 opportunities
     .venv/bin/python benchmarks/web.py --opportunities 300000    # seeds for ~15 minutes once
     .venv/bin/python benchmarks/web.py --instances 2             # two gunicorns behind nginx
+    .venv/bin/python benchmarks/web.py --only list --soak 600    # then a 10-minute soak
 
 Environment: BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), a role that
 may create databases; BENCH_REDIS_URL (default redis://127.0.0.1:6379/14), a Redis
@@ -22,6 +23,10 @@ Each scenario runs wrk (2 threads, --connections, --duration) against gunicorn
 - detail: opportunity detail pages, a mix of published opportunities;
 - directory: the capability directory with filters, as a signed-in agency user;
 - api: the API's opportunity list, with filters and pages.
+
+With --soak SECONDS, the list mix then runs at half the rate just measured for it (wrk
+paces each connection), for that long; the line "soak:" gives the rate reached, the
+errors, and all workers' resident memory in the first and in the last minute.
 
 With --cache off the response cache is bypassed (PAGE_CACHE=off); by default it is on,
 so the list figure is the cached one. Columns: requests/s, p50 and p99 latency, non-2xx
@@ -62,6 +67,13 @@ def parse_args():
     parser.add_argument("--cache", choices=["on", "off"], default="on")
     parser.add_argument("--only", nargs="*", help="run only these scenarios")
     parser.add_argument("--port", type=int, default=8701)
+    parser.add_argument(
+        "--soak",
+        type=int,
+        default=0,
+        metavar="SECONDS",
+        help="then load the list mix at half its measured rate for this long",
+    )
     return parser.parse_args()
 
 
@@ -156,9 +168,13 @@ end
 SESSION_COOKIE = "__Host-sessionid"  # the production settings' name
 
 
-def lua_script(paths: list[str], cookie: str | None, directory: Path, name: str) -> Path:
+def lua_script(
+    paths: list[str], cookie: str | None, directory: Path, name: str, delay_ms: float = 0
+) -> Path:
     quoted = ",".join('"' + p.replace('"', '\\"') + '"' for p in paths)
     text = LUA % quoted
+    if delay_ms:  # paced: each connection waits this long before its next request
+        text += f"\ndelay = function()\n  return {delay_ms:.1f}\nend\n"
     if cookie:
         text = f'wrk.headers["Cookie"] = "{SESSION_COOKIE}={cookie}"\n' + text
     path = directory / f"{name}.lua"
@@ -231,6 +247,7 @@ class RssSampler(threading.Thread):
         super().__init__(daemon=True)
         self.masters = masters
         self.peak_kb = 0
+        self.totals: list[tuple[float, int]] = []  # (time, all workers' RSS in kB)
         self.stop = threading.Event()
 
     def _children(self) -> list[int]:
@@ -245,6 +262,7 @@ class RssSampler(threading.Thread):
 
     def run(self):
         while not self.stop.wait(0.5):
+            total = 0
             for pid in self._children():
                 try:
                     status = Path(f"/proc/{pid}/status").read_text()
@@ -253,15 +271,21 @@ class RssSampler(threading.Thread):
                 match = re.search(r"VmRSS:\s+(\d+) kB", status)
                 if match:
                     self.peak_kb = max(self.peak_kb, int(match.group(1)))
+                    total += int(match.group(1))
+            self.totals.append((time.monotonic(), total))
+
+    def mean_total_mb(self, start: float, end: float) -> float:
+        values = [kb for t, kb in self.totals if start <= t <= end]
+        return sum(values) / len(values) / 1024 if values else float("nan")
 
 
-def run_wrk(url: str, script: Path, args) -> dict:
+def run_wrk(url: str, script: Path, args, duration: int | None = None) -> dict:
     output = subprocess.run(
         [
             "wrk",
             "-t2",
             f"-c{args.connections}",
-            f"-d{args.duration}s",
+            f"-d{duration or args.duration}s",
             "--latency",
             "-s",
             str(script),
@@ -281,11 +305,38 @@ def run_wrk(url: str, script: Path, args) -> dict:
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(r"Socket errors: (.*)", output)
     return {
         "rps": rps,
         "p50": latency("50"),
         "p99": latency("99"),
         "errors": int(errors.group(1)) if errors else 0,
+        "socket_errors": sum(int(n) for n in re.findall(r"\d+", sockets.group(1)))
+        if sockets
+        else 0,
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+    }
+
+
+def soak(base: str, paths: list[str], measured: dict, sampler, work: Path, args) -> dict:
+    """The list mix at half the rate measured for it, paced by wrk (each connection waits
+    between its requests), with the workers' memory sampled throughout."""
+    target = measured["rps"] / 2
+    delay_ms = max(0.0, 1000 * args.connections / target - measured["p50"])
+    script = lua_script(paths, None, work, "soak", delay_ms=delay_ms)
+    start = time.monotonic()
+    result = run_wrk(base, script, args, duration=args.soak)
+    end = time.monotonic()
+    window = min(60.0, args.soak / 4)
+    rss_start = sampler.mean_total_mb(start, start + window)
+    rss_end = sampler.mean_total_mb(end - window, end)
+    return {
+        **result,
+        "seconds": args.soak,
+        "target": target,
+        "rss_start": rss_start,
+        "rss_end": rss_end,
+        "growth": rss_end / rss_start - 1,
     }
 
 
@@ -385,6 +436,8 @@ def main() -> None:
                         raise SystemExit(f"{path} answered with a redirect to {response.url}")
             results[name] = run_wrk(base, script, args)
             results[name]["urls"] = len(paths)
+        if args.soak and "list" in results:
+            results["soak"] = soak(base, scenarios["list"][0], results["list"], sampler, work, args)
         sampler.stop.set()
     finally:
         for process in processes:
@@ -409,6 +462,15 @@ def main() -> None:
             f"{r['errors']:>8} {r['rps'] / baseline:>7.1%}"
         )
     print(f"peak worker RSS: {sampler.peak_kb / 1024:.0f} MB")
+    if "soak" in results:
+        r = results["soak"]
+        print(
+            f"soak: {r['seconds']} s of the list mix at {r['rps']:.1f} req/s (target "
+            f"{r['target']:.1f}, half the measured maximum); p99 {r['p99']:.1f} ms; "
+            f"{r['errors']} non-2xx, {r['socket_errors']} socket errors; all workers' RSS "
+            f"{r['rss_start']:.0f} MB in the first minute, {r['rss_end']:.0f} MB in the last "
+            f"({r['growth']:+.1%})"
+        )
     if "list" in results:
         print(f"ratio: {results['list']['rps'] / baseline:.3f}")
 
