@@ -8,20 +8,30 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.reference import VersionedMemo
 from apps.core.widgets import FastDateInput, FastNumberInput, FastSelect
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
 from apps.taxonomy.filters import AreaAndKeywordFilterMixin
 
+# Kept per process and rebuilt after any agency changes (opportunities.receivers).
+verified_agencies = VersionedMemo("opportunities:verified-agencies-version")
+
+
+def _verified_agency_rows() -> list[tuple[int, str, str]]:
+    return list(
+        Organization.objects.filter(
+            kind=Organization.Kind.AGENCY, verification_status=Organization.Verification.VERIFIED
+        ).values_list("pk", "name_en", "name_ja")
+    )
+
 
 def agency_choices() -> list[tuple[str, str]]:
-    """(id, name in the active language) of the verified agencies: one query of two
-    columns, where a model choice field would build a model per agency, and query again
-    at every look at its choices."""
+    """(id, name in the active language) of the verified agencies, from rows kept per
+    process (apps.core.reference), where a model choice field would query and build a
+    model per agency at every look at its choices."""
     ja = (get_language() or "").startswith("ja")
-    rows = Organization.objects.filter(
-        kind=Organization.Kind.AGENCY, verification_status=Organization.Verification.VERIFIED
-    ).values_list("pk", "name_en", "name_ja")
+    rows = verified_agencies.get(_verified_agency_rows)
     choices = [(str(pk), (ja and name_ja) or name_en or name_ja) for pk, name_en, name_ja in rows]
     return sorted(choices, key=lambda choice: choice[1].casefold())
 

@@ -178,6 +178,21 @@ class Opportunity(SearchableModel, TimeStampedModel):
         return localized(self, "summary")[0]
 
     @property
+    def vehicle_label(self) -> str:
+        """get_vehicle_display() without its per-call hashing of every choice."""
+        try:
+            return str(self.Vehicle(self.vehicle).label)
+        except ValueError:
+            return self.vehicle
+
+    @property
+    def status_label(self) -> str:
+        try:
+            return str(self.Status(self.status).label)
+        except ValueError:
+            return self.status
+
+    @property
     def is_open_for_responses(self) -> bool:
         return self.status == self.Status.PUBLISHED and timezone.now() < self.response_deadline
 

@@ -3,10 +3,12 @@ transaction as every change to what the public list, feed, calendar, detail page
 API show: an opportunity (published, amended, closed, edited), its areas, attachments,
 amendments and questions, an agency's name or time zone, or the area tree."""
 
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from apps.core.pagecache import bump_generation
+from apps.opportunities.filters import verified_agencies
 from apps.opportunities.models import Amendment, Attachment, Opportunity, Question
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
@@ -34,6 +36,11 @@ def areas_changed(sender, action, **kwargs):
 
 
 @receiver(post_save, sender=Organization)
+@receiver(post_delete, sender=Organization)
 def agency_changed(sender, instance, **kwargs):
     if instance.kind == Organization.Kind.AGENCY:
         bump_generation(GENERATION)
+        # The filter's list of agencies: at once, and again after the commit, so that a
+        # process that rebuilt it from the old rows in between does not keep them.
+        verified_agencies.forget()
+        transaction.on_commit(verified_agencies.forget)

@@ -1,10 +1,9 @@
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 
+from apps.core.reference import VersionedMemo
 from apps.taxonomy.models import TechnologyArea
 
 
@@ -12,39 +11,26 @@ def top_level_areas() -> QuerySet[TechnologyArea]:
     return TechnologyArea.objects.filter(parent__isnull=True)
 
 
-# The tree changes only when an administrator edits it, and every filter form reads it.
-# Each process keeps the tree it last built together with the version it was built for;
-# the current version lives in the shared cache and is replaced whenever an area is saved
-# or deleted (apps.taxonomy.signals), so every web process rebuilds on its next request
-# after an edit. A look costs one small cache read.
-TREE_VERSION_KEY = "taxonomy:areas-tree-version"
-_built: dict[str, object] = {"version": None, "tree": []}
+# The tree changes only when an administrator edits it, and every filter form reads it:
+# kept per process, rebuilt after any area is saved or deleted (apps.taxonomy.signals).
+_tree = VersionedMemo("taxonomy:areas-tree-version")
 
 
 def forget_areas_tree() -> None:
-    cache.set(TREE_VERSION_KEY, uuid.uuid4().hex, None)
+    _tree.forget()
 
 
 def areas_tree() -> list[TechnologyArea]:
     """Every area in display order: depth first, each area straight after its parent, and
     siblings by sort order then English name. One query when the tree changed, none
-    otherwise; callers must not change the areas they get.
+    otherwise (apps.core.reference); callers must not change the areas they get.
 
     The order is built in Python rather than by sorting on `path`, because databases
     collate "-" and "/" differently (and PostgreSQL's locales may ignore them), which
     would interleave subtrees such as "space/…" and "space-launch/…". Each area comes
     with its ancestors attached, so `full_name` costs no further query.
     """
-    version = cache.get(TREE_VERSION_KEY)
-    if version is None:
-        cache.add(TREE_VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(TREE_VERSION_KEY)
-    if version is None or _built["version"] != version:
-        tree = _build_areas_tree()
-        if version is None:  # no shared cache to tell when it changes: keep nothing
-            return tree
-        _built.update(version=version, tree=tree)
-    return _built["tree"]
+    return _tree.get(_build_areas_tree)
 
 
 def _build_areas_tree() -> list[TechnologyArea]:

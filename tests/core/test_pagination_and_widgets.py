@@ -97,3 +97,31 @@ def test_filter_forms_keep_what_was_typed(filterset_class, rf: RequestFactory):
     assert 'value="衛星 &lt;script&gt;"' in html
     assert '<option value="satellites" selected>' in html
     assert "<script>" not in html
+
+
+def test_a_newly_verified_or_renamed_agency_is_in_the_filter_at_once():
+    from apps.opportunities.filters import agency_choices
+    from tests.factories import AgencyFactory
+
+    agency_choices()
+    agency = AgencyFactory(name_en="Defense Innovation Unit")
+    assert (str(agency.pk), "Defense Innovation Unit") in agency_choices()
+    agency.name_en = "DIU"
+    agency.save()
+    assert (str(agency.pk), "DIU") in agency_choices()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Short", "Short"),
+        ("a" * 10, "a" * 10),
+        ("a" * 11, "a" * 9 + "…"),
+        ("衛星" * 6, "衛星衛星衛星衛星衛…"),
+    ],
+)
+def test_shorten_keeps_within_the_length_with_the_ellipsis(text, shown):
+    from apps.core.templatetags.portal_tags import shorten
+
+    assert shorten(text, 10) == shown
+    assert len(shorten(text, 10)) <= 10

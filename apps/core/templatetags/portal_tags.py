@@ -77,6 +77,16 @@ def deadline(moment: datetime | None, owner_zone=None, countdown: bool = True):
     return format_html("{}" * len(parts), *parts)
 
 
+@register.filter
+def shorten(value, length):
+    """Django's truncatechars for plain text, at most `length` characters with the
+    ellipsis, without its character-by-character scan (lists call it for every row)."""
+    text, length = str(value), int(length)
+    if len(text) <= length:
+        return text
+    return text[: length - 1].rstrip() + "…"
+
+
 @register.simple_tag(takes_context=True)
 def query_with(context, **changes):
     """The current query string with some parameters replaced (for sort links)."""
