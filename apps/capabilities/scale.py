@@ -73,6 +73,7 @@ def seed(plan: Plan, firms: list[int]) -> None:
                 )
                 for c in created
             ],
+            {c.pk: c._areas for c in created},
         )
 
     in_batches(plan, "capabilities", len(missing), make, write)

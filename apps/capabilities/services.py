@@ -71,6 +71,7 @@ def _refresh_search(capability: Capability) -> None:
         capability.summary_ja,
         capability.keywords,
         " ".join(f"{a.name_en} {a.name_ja}" for a in areas),
+        area_ids=[a.pk for a in areas],
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from apps.core.search import document_tokens, normalize_for_search, uses_full_text
+from apps.core.search import area_tokens, document_tokens, normalize_for_search, uses_full_text
 
 BATCH = 5_000
 
@@ -63,9 +63,10 @@ def in_batches(
     return written
 
 
-def set_search_columns(model, rows: list[tuple[int, list[str]]]) -> None:
-    """The search columns of many rows at once: [(pk, [texts…]), …]. On PostgreSQL one
-    UPDATE … FROM unnest per call; elsewhere one UPDATE per row."""
+def set_search_columns(model, rows: list[tuple[int, list[str]]], areas=None) -> None:
+    """The search columns of many rows at once: [(pk, [texts…]), …], with each row's
+    area ids from `areas` ({pk: ids}) in its vector. On PostgreSQL one UPDATE … FROM
+    unnest per call; elsewhere one UPDATE per row."""
     if not rows:
         return
     texts = ["\n".join(normalize_for_search(t) for t in parts if t) for _pk, parts in rows]
@@ -73,7 +74,11 @@ def set_search_columns(model, rows: list[tuple[int, list[str]]]) -> None:
         for (pk, _parts), text in zip(rows, texts, strict=True):
             model.objects.filter(pk=pk).update(search_text=text)
         return
-    tokens = [document_tokens(*parts) for _pk, parts in rows]
+    areas = areas or {}
+    tokens = [
+        " ".join([document_tokens(*parts), *area_tokens(areas.get(pk, ()))]).strip()
+        for pk, parts in rows
+    ]
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(

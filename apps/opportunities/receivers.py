@@ -30,9 +30,19 @@ def content_changed(sender, **kwargs):
 
 
 @receiver(m2m_changed, sender=Opportunity.areas.through)
-def areas_changed(sender, action, **kwargs):
-    if action in ("post_add", "post_remove", "post_clear"):
-        bump_generation(GENERATION)
+def areas_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    """Also keeps the areas' lexemes in the search vector (apps.core.search), whoever
+    changes the areas: the services, the admin, a script."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    bump_generation(GENERATION)
+    from apps.opportunities.services import _refresh_search
+
+    if not reverse:
+        _refresh_search(instance)
+    else:  # an area's opportunities were changed from the area's side
+        for opportunity in Opportunity.objects.filter(pk__in=pk_set or ()):
+            _refresh_search(opportunity)
 
 
 @receiver(post_save, sender=Organization)

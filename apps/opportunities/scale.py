@@ -87,6 +87,7 @@ def seed(plan: Plan, agencies: list[int], firms: list[int]) -> None:
                 )
                 for o in created
             ],
+            {o.pk: o._areas for o in created},
         )
         answered = [o for o in created if o.status != S.DRAFT and rng.random() < RESPONSE_SHARE]
         responses = []

@@ -75,6 +75,7 @@ def _refresh_search(opportunity: Opportunity) -> None:
         opportunity.description_en,
         opportunity.description_ja,
         opportunity.reference_number,
+        area_ids=opportunity.areas.values_list("pk", flat=True),
     )
 
 

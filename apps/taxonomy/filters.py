@@ -4,7 +4,7 @@ search columns (the capability directory and the opportunity list)."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.search import filter_by_search
+from apps.core.search import filter_by_areas, filter_by_search
 from apps.core.text import normalize_text
 from apps.core.widgets import FastSearchInput, FastSelect
 from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
@@ -53,7 +53,10 @@ class AreaAndKeywordFilterMixin(django_filters.FilterSet):
         return queryset
 
     def filter_area(self, queryset, name, value):
+        area_ids = area_with_descendants_ids(value)
+        by_vector = filter_by_areas(queryset, area_ids)
+        if by_vector is not None:
+            return by_vector
         model = queryset.model
-        through = model.areas.through
-        tagged = through.objects.filter(technologyarea_id__in=area_with_descendants_ids(value))
+        tagged = model.areas.through.objects.filter(technologyarea_id__in=area_ids)
         return queryset.filter(pk__in=tagged.values(f"{model._meta.model_name}_id"))

@@ -125,3 +125,15 @@ def test_shorten_keeps_within_the_length_with_the_ellipsis(text, shown):
 
     assert shorten(text, 10) == shown
     assert len(shorten(text, 10)) <= 10
+
+
+def test_the_area_filter_follows_area_changes_made_anywhere(client):
+    from apps.taxonomy.models import TechnologyArea
+
+    opportunity = OpportunityFactory(title_en="Glide body", areas=["hypersonics"])
+    url = "/opportunities/?area=satellites"
+    assert "Glide body" not in client.get(url).content.decode()
+    opportunity.areas.add(TechnologyArea.objects.get(slug="satellites"))  # as the admin does
+    assert "Glide body" in client.get(url).content.decode()
+    TechnologyArea.objects.get(slug="satellites").opportunities.remove(opportunity)
+    assert "Glide body" not in client.get(url).content.decode()

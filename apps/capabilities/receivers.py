@@ -1,0 +1,20 @@
+"""Keeps the areas' lexemes in a capability's search vector (apps.core.search) whoever
+changes its areas: the services, the admin, a script."""
+
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+
+from apps.capabilities.models import Capability
+
+
+@receiver(m2m_changed, sender=Capability.areas.through)
+def areas_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    from apps.capabilities.services import _refresh_search
+
+    if not reverse:
+        _refresh_search(instance)
+    else:  # an area's capabilities were changed from the area's side
+        for capability in Capability.objects.filter(pk__in=pk_set or ()):
+            _refresh_search(capability)
