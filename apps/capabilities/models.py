@@ -141,6 +141,9 @@ class Capability(SearchableModel, TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["status", "visibility", "-published_at"]),
+            # The directory's default order for those who see every published row
+            # (agency staff), straight from the index.
+            models.Index(fields=["status", "-published_at", "-id"], name="capability_newest_idx"),
             models.Index(fields=["trl"]),
         ]
 

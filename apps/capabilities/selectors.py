@@ -2,7 +2,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from apps.capabilities import permissions
 from apps.capabilities.models import Capability, CapabilityRevision
-from apps.organizations.models import Membership
+from apps.organizations.models import Membership, Organization
 from apps.taxonomy.models import TechnologyArea
 
 
@@ -32,8 +32,15 @@ def capabilities_visible_to(user, *, sees_agency_only: bool | None = None) -> Qu
     if sees_agency_only:
         visible = published
     if user is not None and user.is_authenticated:
-        own_firms = Membership.objects.filter(user=user).values("organization_id")
-        visible |= Q(organization_id__in=own_firms)
+        # Read first (a short list, empty for agency staff): an OR with a subquery would
+        # keep the database from reading the newest rows straight from an index.
+        own_firms = list(
+            Membership.objects.filter(
+                user=user, organization__kind=Organization.Kind.FIRM
+            ).values_list("organization_id", flat=True)
+        )
+        if own_firms:
+            visible |= Q(organization_id__in=own_firms)
     return _with_related(Capability.objects.filter(visible))
 
 
