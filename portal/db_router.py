@@ -29,6 +29,17 @@ def reads_from_replica():
         _reading_from_replica.reset(token)
 
 
+@contextmanager
+def reads_from_primary():
+    """For data kept beyond the request (per-process memos): never from a replica that
+    may lag behind the change that made them be rebuilt."""
+    token = _reading_from_replica.set(False)
+    try:
+        yield
+    finally:
+        _reading_from_replica.reset(token)
+
+
 class ReplicaRouter:
     def db_for_read(self, model, **hints):
         return REPLICA if _reading_from_replica.get() else "default"

@@ -9,8 +9,12 @@ from apps.capabilities.models import Capability
 
 @receiver(m2m_changed, sender=Capability.areas.through)
 def areas_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if action == "pre_clear" and reverse:  # which rows lose the area is known only now
+        instance._clearing = list(instance.capabilities.values_list("pk", flat=True))
     if action not in ("post_add", "post_remove", "post_clear"):
         return
+    if action == "post_clear" and reverse:
+        pk_set = getattr(instance, "_clearing", ())
     from apps.capabilities.services import _refresh_search
 
     if not reverse:

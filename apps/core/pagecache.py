@@ -78,7 +78,16 @@ def _storable(request: HttpRequest, response: HttpResponse) -> bool:
 
 def _key(request: HttpRequest, name: str, generation: int) -> str:
     query = urlencode(sorted((k, v) for k, values in request.GET.lists() for v in values))
-    raw = "\n".join([request.path, query, translation.get_language() or ""])
+    raw = "\n".join(
+        [
+            settings.RELEASE,  # a new release's pages (and static file names) start afresh
+            request.scheme,
+            request.get_host(),  # feeds and calendars hold absolute links
+            request.path,
+            query,
+            translation.get_language() or "",
+        ]
+    )
     digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
     return f"page:{name}:{generation}:{digest}"
 
@@ -94,16 +103,21 @@ def cache_anonymous_page(
     *,
     valid_until: Callable[[HttpRequest, HttpResponse], datetime | None] | None = None,
     max_seconds: int = 3600,
+    params: frozenset[str] = frozenset(),
 ):
-    """Serves a view's anonymous answers from the shared cache, keyed by the path, the
-    sorted query string, the language and the `name` generation. An answer is kept until
+    """Serves a view's anonymous answers from the shared cache, keyed by the release, the
+    scheme and host, the path, the sorted query string (of `params` only: a request with
+    any other parameter is rendered and not stored), the language and the `name`
+    generation. An answer is kept until
     the earliest of `valid_until(request, response)` and the moments the view listed in
     `request.page_changes_at` (when something it shows changes with the clock)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(request, *args, **kwargs):
-            if not _cacheable_request(request):
+            if not _cacheable_request(request) or not set(request.GET) <= params:
+                # Only the parameters the page reads make a cached page: made-up ones
+                # would each store a copy.
                 return view(request, *args, **kwargs)
             with reads_from_replica():
                 return _cached_response(request, view, args, kwargs)

@@ -42,7 +42,11 @@ class CappedPaginator(Paginator):
 
     def page(self, number):
         self._remember(number)
-        if self._wanted == 1 and "_counted" not in self.__dict__ and self.allow_empty_first_page:
+        try:
+            first = int(number) == 1  # anything else is validated as Django does
+        except (TypeError, ValueError):
+            first = False
+        if first and "_counted" not in self.__dict__ and self.allow_empty_first_page:
             # The first page is read before anything is counted, with one row more than it
             # shows: when that row is missing, the page is the whole list and no count is
             # needed (most searches); otherwise the count comes when it is asked for.

@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from django.core.cache import cache
 
+from portal.db_router import reads_from_primary
+
 
 class VersionedMemo:
     def __init__(self, key: str):
@@ -31,6 +33,7 @@ class VersionedMemo:
         if version is None:  # no cache to tell when the data change: keep nothing
             return build()
         if version != self._version:
-            self._value = build()
+            with reads_from_primary():  # a lagging replica would be kept until the next edit
+                self._value = build()
             self._version = version
         return self._value

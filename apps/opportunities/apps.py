@@ -7,4 +7,8 @@ class OpportunitiesConfig(AppConfig):
     verbose_name = _("Opportunities")
 
     def ready(self):
-        from apps.opportunities import receivers  # noqa: F401 — connects the receivers
+        from django.db.models.signals import post_migrate
+
+        from apps.opportunities import receivers
+
+        post_migrate.connect(receivers.after_migrate, sender=self)

@@ -145,6 +145,10 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
         return queryset.order_by("response_deadline", "pk")
 
 
+# The query parameters of the list, its feed, its calendar and the API list.
+LIST_PARAMS = frozenset(OpportunityFilter.base_filters) | {"page"}
+
+
 def filtered_opportunities(params, queryset, request=None):
     """Applies the filters of a query string; invalid values give an empty result with
     the form's errors, never a crash. Returns (filterset, queryset)."""

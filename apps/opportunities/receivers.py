@@ -33,8 +33,12 @@ def content_changed(sender, **kwargs):
 def areas_changed(sender, instance, action, reverse, pk_set, **kwargs):
     """Also keeps the areas' lexemes in the search vector (apps.core.search), whoever
     changes the areas: the services, the admin, a script."""
+    if action == "pre_clear" and reverse:  # which rows lose the area is known only now
+        instance._clearing = list(instance.opportunities.values_list("pk", flat=True))
     if action not in ("post_add", "post_remove", "post_clear"):
         return
+    if action == "post_clear" and reverse:
+        pk_set = getattr(instance, "_clearing", ())
     bump_generation(GENERATION)
     from apps.opportunities.services import _refresh_search
 
@@ -54,3 +58,14 @@ def agency_changed(sender, instance, **kwargs):
         # process that rebuilt it from the old rows in between does not keep them.
         verified_agencies.forget()
         transaction.on_commit(verified_agencies.forget)
+
+
+def after_migrate(using="default", **kwargs):
+    """Data migrations write through historical models, which send no signals."""
+    from django.db import connections
+
+    from apps.core.models import ContentGeneration
+
+    if ContentGeneration._meta.db_table in connections[using].introspection.table_names():
+        bump_generation(GENERATION)
+    verified_agencies.forget()

@@ -2,11 +2,14 @@ from django.urls import include, path
 
 from apps.core.pagecache import cache_anonymous_page
 from apps.opportunities import feeds, receivers, views
+from apps.opportunities.filters import LIST_PARAMS
 
 app_name = "opportunities"
 
 # The list is cached by its view; its feed and calendar, which show the same rows, here.
-public_page = cache_anonymous_page(receivers.GENERATION, valid_until=views.public_pages_valid_until)
+public_page = cache_anonymous_page(
+    receivers.GENERATION, valid_until=views.public_pages_valid_until, params=LIST_PARAMS
+)
 
 urlpatterns = [
     path("", views.opportunity_list, name="list"),

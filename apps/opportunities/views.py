@@ -16,7 +16,7 @@ from apps.core.pagination import CappedPaginator
 from apps.core.templatetags.portal_tags import countdown_changes_at
 from apps.core.uploads import download_name
 from apps.opportunities import access, permissions, receivers, selectors, services, workflow
-from apps.opportunities.filters import filtered_opportunities
+from apps.opportunities.filters import LIST_PARAMS, filtered_opportunities
 from apps.opportunities.forms import AttachmentForm, OpportunityForm
 from apps.opportunities.models import Attachment, Opportunity, Response
 
@@ -29,7 +29,9 @@ def public_pages_valid_until(request, response):
     return selectors.next_open_deadline()
 
 
-@cache_anonymous_page(receivers.GENERATION, valid_until=public_pages_valid_until)
+@cache_anonymous_page(
+    receivers.GENERATION, valid_until=public_pages_valid_until, params=LIST_PARAMS
+)
 def opportunity_list(request):
     filterset, queryset = filtered_opportunities(
         request.GET, selectors.opportunities_public_cards(), request

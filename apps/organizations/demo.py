@@ -119,11 +119,11 @@ def seed(*, stdout) -> list[str]:
         )
         organization, created = Organization.objects.get_or_create(**lookup, defaults=defaults)
         if not created and not organization.is_verified:
-            Organization.objects.filter(pk=organization.pk).update(
-                verification_status=fields["verification_status"],
-                verified_by=defaults.get("verified_by"),
-                verified_at=defaults.get("verified_at"),
-            )
+            organization.verification_status = fields["verification_status"]
+            organization.verified_by = defaults.get("verified_by")
+            organization.verified_at = defaults.get("verified_at")
+            # A save, not an update: the list of agencies and cached pages follow it.
+            organization.save(update_fields=["verification_status", "verified_by", "verified_at"])
         organizations[key] = organization
 
     reviewers = Group.objects.get_or_create(name=WAIVER_REVIEWERS_GROUP)[0]

@@ -121,6 +121,9 @@ else:
 # Anonymous visitors' public list, feed and calendar pages come from the shared cache,
 # keyed by the generation of their content (apps/core/pagecache.py). Off: always render.
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+# The release being served (e.g. its commit id): cached pages of another release are not
+# served, so a deploy never shows pages that name the old static files.
+RELEASE = env("RELEASE", default="")
 
 # --- Tasks (see portal/celery.py for why each reliability setting is there) -----------
 CELERY_BROKER_URL = REDIS_URL or "memory://"

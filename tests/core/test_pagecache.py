@@ -192,3 +192,29 @@ def test_the_countdown_reads_the_same_until_the_moment_the_cache_is_told(monkeyp
     shown = countdown_at(now)
     assert countdown_at(changes - timedelta(seconds=1)) == shown
     assert countdown_at(changes + timedelta(seconds=1)) != shown
+
+
+def test_made_up_parameters_are_rendered_but_never_stored(client, opportunity):
+    assert get(client, LIST + "?utm_source=x")[1] is None
+    assert get(client, LIST + "?utm_source=x")[1] is None
+    assert get(client, LIST + "?q=glide")[1] == "miss"
+    detail = reverse("opportunities:detail", args=[opportunity.pk])
+    assert get(client, detail + "?ref=mail")[1] is None
+
+
+def test_each_host_has_its_own_feed(client, opportunity, settings):
+    settings.ALLOWED_HOSTS = ["testserver", "portal.example"]
+    feed = reverse("opportunities:feed")
+    get(client, feed)
+    other, state = get(client.__class__(HTTP_HOST="portal.example"), feed)
+    assert state == "miss"
+    assert "http://portal.example/" in other.content.decode()
+
+
+def test_an_area_cleared_from_its_own_side_leaves_the_filter(client):
+    from apps.taxonomy.models import TechnologyArea
+
+    OpportunityFactory(title_en="Glide body", areas=["hypersonics"])
+    assert "Glide body" in get(client, LIST + "?area=hypersonics")[0].content.decode()
+    TechnologyArea.objects.get(slug="hypersonics").opportunities.clear()
+    assert "Glide body" not in get(client, LIST + "?area=hypersonics")[0].content.decode()

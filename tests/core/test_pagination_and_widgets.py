@@ -137,3 +137,9 @@ def test_the_area_filter_follows_area_changes_made_anywhere(client):
     assert "Glide body" in client.get(url).content.decode()
     TechnologyArea.objects.get(slug="satellites").opportunities.remove(opportunity)
     assert "Glide body" not in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "999"])
+def test_the_api_answers_404_for_a_page_that_is_not_there(client, page):
+    OpportunityFactory.create_batch(2)
+    assert client.get(f"/api/v1/opportunities/?page={page}").status_code == 404
