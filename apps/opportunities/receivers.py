@@ -4,7 +4,13 @@ API show: an opportunity (published, amended, closed, edited), its areas, attach
 amendments and questions, an agency's name or time zone, or the area tree."""
 
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_save,
+    pre_delete,
+    pre_save,
+)
 from django.dispatch import receiver
 
 from apps.core.pagecache import bump_generation
@@ -18,8 +24,12 @@ GENERATION = "opportunities"
 
 @receiver(post_save, sender=Opportunity)
 @receiver(post_delete, sender=Opportunity)
-@receiver(post_save, sender=TechnologyArea)
-@receiver(post_delete, sender=TechnologyArea)
+# An area is locked by its own write, and a transaction that has raised the generation
+# may need a share lock on that area when it commits (the deferred foreign-key check of
+# an opportunity's new areas): an area's change takes the generation first, so the two
+# wait for each other in one order rather than deadlock.
+@receiver(pre_save, sender=TechnologyArea)
+@receiver(pre_delete, sender=TechnologyArea)
 @receiver(post_save, sender=Attachment)
 @receiver(post_delete, sender=Attachment)
 @receiver(post_save, sender=Amendment)
@@ -49,7 +59,7 @@ def areas_changed(sender, instance, action, reverse, pk_set, **kwargs):
             _refresh_search(opportunity)
 
 
-@receiver(post_save, sender=Organization)
+@receiver(pre_save, sender=Organization)  # the generation first, as for areas
 @receiver(post_delete, sender=Organization)
 def agency_changed(sender, instance, **kwargs):
     if instance.kind == Organization.Kind.AGENCY:
