@@ -13,3 +13,15 @@ def localized(obj, name: str) -> tuple[str, bool]:
     if value:
         return value, False
     return getattr(obj, f"{name}_{second}"), True
+
+
+def choice_label(choices, value) -> str:
+    """The label of `value` in a TextChoices class, in the active language; the value
+    itself when it is not one of them. Unlike get_FOO_display(), which hashes every
+    label (translating each) at every call, this looks up one: lists call it per row."""
+    if not value:
+        return ""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value

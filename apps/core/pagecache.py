@@ -144,15 +144,22 @@ def cache_anonymous_page(
     return decorator
 
 
-def cached_data(name: str, parts: list[str], compute: Callable[[], object], *, until=None):
-    """`compute()`, or the value it gave for the same `parts` under the current `name`
-    generation (for data that is the same for every viewer, such as the API's public
-    lists, whose throttling and rendering still happen per request)."""
-    if not getattr(settings, "PAGE_CACHE", True):
+def cached_data(
+    name: str,
+    request: HttpRequest,
+    compute: Callable[[], object],
+    *,
+    until=None,
+    params: frozenset[str] = frozenset(),
+):
+    """`compute()`, or the value it gave for the same request (release, scheme, host,
+    path, sorted query string of `params` only, language) under the current `name`
+    generation: for data that is the same for every viewer, such as the API's public
+    lists, whose throttling and rendering still happen per request. A request with other
+    parameters is computed and not stored, as in `cache_anonymous_page`."""
+    if not getattr(settings, "PAGE_CACHE", True) or not set(request.GET) <= params:
         return compute()
-    raw = "\n".join([*parts, translation.get_language() or ""])
-    digest = hashlib.sha256(raw.encode()).hexdigest()[:32]
-    key = f"data:{name}:{current_generation(name)}:{digest}"
+    key = "data:" + _key(request, name, current_generation(name))
     value = cache.get(key)
     if value is None:
         value = compute()

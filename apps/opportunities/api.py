@@ -231,8 +231,13 @@ class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
             # Plain JSON types: links keep their model instance, which need not be stored.
             return json.loads(json.dumps(data, cls=encoders.JSONEncoder))
 
-        parts = [request.scheme, request.get_host(), request.get_full_path()]
-        data = cached_data(receivers.GENERATION, parts, compute, until=selectors.next_open_deadline)
+        data = cached_data(
+            receivers.GENERATION,
+            request,
+            compute,
+            until=selectors.next_open_deadline,
+            params=filters.LIST_PARAMS,
+        )
         return Response(data)
 
     def get_queryset(self):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from apps.core.i18n import localized
+from apps.core.i18n import choice_label, localized
 from apps.core.models import SearchableModel, TimeStampedModel
 from apps.core.uploads import DocumentFileValidator, PdfFileValidator, generated_name
 from apps.organizations.models import Organization
@@ -179,18 +179,11 @@ class Opportunity(SearchableModel, TimeStampedModel):
 
     @property
     def vehicle_label(self) -> str:
-        """get_vehicle_display() without its per-call hashing of every choice."""
-        try:
-            return str(self.Vehicle(self.vehicle).label)
-        except ValueError:
-            return self.vehicle
+        return choice_label(self.Vehicle, self.vehicle)
 
     @property
     def status_label(self) -> str:
-        try:
-            return str(self.Status(self.status).label)
-        except ValueError:
-            return self.status
+        return choice_label(self.Status, self.status)
 
     @property
     def is_open_for_responses(self) -> bool:

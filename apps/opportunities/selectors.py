@@ -13,7 +13,6 @@ from apps.opportunities.models import (
 )
 from apps.organizations.models import Membership, Organization
 from apps.taxonomy.models import TechnologyArea
-from apps.taxonomy.selectors import attach_area_badges
 
 PUBLIC_STATUSES = (
     Opportunity.Status.PUBLISHED,
@@ -56,7 +55,7 @@ CARD_FIELDS = (
 
 def opportunities_public_cards() -> QuerySet[Opportunity]:
     """The public rows with only what a result card shows (templates/opportunities/
-    list.html), areas excluded: `with_area_badges` adds them to the page's rows."""
+    list.html), areas excluded: taxonomy's `attach_area_badges` adds them to the page's rows."""
     return (
         Opportunity.objects.filter(status__in=PUBLIC_STATUSES)
         .select_related("organization")
@@ -230,7 +229,3 @@ def next_open_deadline():
         .values_list("response_deadline", flat=True)
         .first()
     )
-
-
-def with_area_badges(opportunities) -> list[Opportunity]:
-    return attach_area_badges(opportunities)

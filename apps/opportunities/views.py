@@ -19,6 +19,7 @@ from apps.opportunities import access, permissions, receivers, selectors, servic
 from apps.opportunities.filters import LIST_PARAMS, filtered_opportunities
 from apps.opportunities.forms import AttachmentForm, OpportunityForm
 from apps.opportunities.models import Attachment, Opportunity, Response
+from apps.taxonomy.selectors import attach_area_badges
 
 PAGE_SIZE = 20
 
@@ -37,7 +38,7 @@ def opportunity_list(request):
         request.GET, selectors.opportunities_public_cards(), request
     )
     page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_area_badges(page.object_list)
+    page.object_list = attach_area_badges(page.object_list)
     now = timezone.now()
     request.page_changes_at = [
         countdown_changes_at(o.response_deadline, now) for o in page.object_list

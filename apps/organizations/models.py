@@ -15,6 +15,7 @@ from django_countries.fields import CountryField
 
 from apps.accounts.models import time_zone_choices
 from apps.accounts.validators import validate_kana
+from apps.core.i18n import choice_label
 from apps.core.models import TimeStampedModel
 from apps.organizations.validators import (
     validate_cage,
@@ -291,12 +292,7 @@ class Organization(TimeStampedModel):
 
     @property
     def prefecture_label(self) -> str:
-        """The prefecture's name in the active language. Django's get_prefecture_display()
-        hashes every label of the 47 (translating each) at every call: lists call this."""
-        try:
-            return str(Prefecture(self.prefecture).label) if self.prefecture else ""
-        except ValueError:
-            return self.prefecture
+        return choice_label(Prefecture, self.prefecture)
 
     @property
     def name(self) -> str:

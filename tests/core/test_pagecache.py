@@ -218,3 +218,13 @@ def test_an_area_cleared_from_its_own_side_leaves_the_filter(client):
     assert "Glide body" in get(client, LIST + "?area=hypersonics")[0].content.decode()
     TechnologyArea.objects.get(slug="hypersonics").opportunities.clear()
     assert "Glide body" not in get(client, LIST + "?area=hypersonics")[0].content.decode()
+
+
+def test_the_api_list_data_is_stored_only_for_its_own_parameters(client, opportunity):
+    if not hasattr(cache, "_cache") or not hasattr(cache._cache, "get_client"):
+        pytest.skip("needs the Redis cache (REDIS_URL)")
+    redis = cache._cache.get_client()
+    assert client.get("/api/v1/opportunities/?utm_source=x").status_code == 200
+    assert not redis.keys("*data:page:opportunities*")
+    assert client.get("/api/v1/opportunities/?q=glide").status_code == 200
+    assert len(redis.keys("*data:page:opportunities*")) == 1
