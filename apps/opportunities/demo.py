@@ -199,7 +199,69 @@ def seed(*, stdout) -> list[str]:
         )
         if created:
             ResponseEvent.objects.create(response=response, actor=officer, to_status="received")
+    partners = _seed_network(sar)
     return [
         f"Opportunities: {count} demo opportunities from {len(agencies)} agencies "
-        "(second agency login: staff@hpo-demo.example)."
+        "(second agency login: staff@hpo-demo.example).",
+        f"Network: {partners} partner firms of the demo intermediary "
+        "(partner@jdtc-demo.example), one opportunity targeted at them.",
     ]
+
+
+# Firms the intermediary invited that have not registered yet (valid, fictitious numbers).
+INVITED_PARTNERS = [
+    ("Kumo Photonics K.K.", "ceo@kumo-photonics.example", "010001033333"),
+    ("株式会社ミナト無人機", "info@minato-uav.example", "120001044444"),
+]
+
+
+def _seed_network(opportunity) -> int:
+    """The demo intermediary's partner network: the demo firms on the portal and two
+    invited firms, with the SAR opportunity targeted at the network's space slice."""
+    from apps.organizations.demo import _corporate_number
+    from apps.organizations.models import Partnership
+
+    intermediary = Organization.objects.filter(
+        kind=Organization.Kind.INTERMEDIARY, email_domain="jdtc-demo.example"
+    ).first()
+    if intermediary is None:
+        return 0
+    staff = User.objects.filter(email="partner@jdtc-demo.example").first()
+    now = timezone.now()
+    firms = Organization.objects.filter(
+        kind=Organization.Kind.FIRM, capabilities__isnull=False
+    ).distinct()
+    for firm in firms:
+        contact = firm.primary_contact.email if firm.primary_contact else f"info@{firm.pk}.example"
+        Partnership.objects.get_or_create(
+            intermediary=intermediary,
+            corporate_number=firm.corporate_number,
+            defaults={
+                "firm": firm,
+                "name": firm.name_en or firm.name_ja,
+                "email": contact,
+                "invited_by": staff,
+                "sent_at": now - timedelta(days=20),
+                "joined_at": now - timedelta(days=20),
+            },
+        )
+    for name, email, base12 in INVITED_PARTNERS:
+        Partnership.objects.get_or_create(
+            intermediary=intermediary,
+            corporate_number=_corporate_number(base12),
+            defaults={"name": name, "email": email, "invited_by": staff, "sent_at": now},
+        )
+    if opportunity is not None and opportunity.status == Opportunity.Status.PUBLISHED:
+        for firm in firms.filter(capabilities__areas__path__startswith="space-technologies/"):
+            Target.objects.get_or_create(
+                opportunity=opportunity,
+                firm=firm,
+                targeted_by_organization=intermediary,
+                defaults={
+                    "targeted_by": staff,
+                    "via_network": True,
+                    "note_en": "A close fit for the SAR payloads of our members.",
+                    "note_ja": "会員企業のSARペイロードに合致する案件です。",
+                },
+            )
+    return Partnership.objects.filter(intermediary=intermediary).count()

@@ -4,7 +4,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from apps.organizations import services
-from apps.organizations.models import Invitation, JoinRequest, Membership, Organization
+from apps.organizations.models import (
+    Invitation,
+    JoinRequest,
+    Membership,
+    Organization,
+    Partnership,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -158,3 +164,15 @@ class JoinRequestAdmin(admin.ModelAdmin):
     readonly_fields = ["decided_by", "decided_at", "created_at"]
     autocomplete_fields = ["user", "organization"]
     list_select_related = ["user", "organization", "decided_by"]
+
+
+@admin.register(Partnership)
+class PartnershipAdmin(admin.ModelAdmin):
+    """Intermediaries keep their networks on the site; operators look here when asked."""
+
+    list_display = ["name", "corporate_number", "intermediary", "firm", "sent_at", "joined_at"]
+    list_filter = ["intermediary"]
+    search_fields = ["name", "email", "corporate_number"]
+    readonly_fields = ["token", "sent_at", "joined_at", "created_at", "updated_at"]
+    autocomplete_fields = ["intermediary", "firm", "invited_by"]
+    list_select_related = ["intermediary", "firm"]

@@ -213,3 +213,52 @@ class JoinRequestForm(NormalizingFormMixin, forms.Form):
         required=False,
         max_length=1000,
     )
+
+
+class PartnerForm(OrganizationIdentifiersMixin, NormalizingFormMixin, forms.Form):
+    """Add one firm to an intermediary's network."""
+
+    name = forms.CharField(label=_("Firm name"), max_length=200)
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        help_text=_("Whom to invite: a person at the firm who can register it."),
+    )
+    corporate_number = forms.CharField(
+        label=_("Corporate Number"),
+        help_text=_("The firm's 13-digit Corporate Number (法人番号)."),
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].lower()
+
+    def clean_corporate_number(self):
+        # A partner's firm may well be registered already: that is not an error here.
+        number = normalize_corporate_number(self.cleaned_data["corporate_number"])
+        validate_corporate_number(number)
+        return number
+
+
+class PartnerImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "One firm per row, with the columns name, email and corporate_number (or 会社名, "
+            "メールアドレス and 法人番号), in UTF-8 or Shift_JIS. At most 2,000 rows."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        from apps.organizations.partner_csv import MAX_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)d KB; split it into smaller files.")
+                % {"limit": MAX_BYTES // 1024}
+            )
+        if not upload.name.lower().endswith((".csv", ".txt")):
+            raise forms.ValidationError(
+                _("Upload a .csv file (from a spreadsheet: File → Save as → CSV).")
+            )
+        return upload

@@ -494,3 +494,100 @@ class JoinRequest(TimeStampedModel):
 
     def __str__(self):
         return f"{self.user} → {self.organization} ({self.get_status_display()})"
+
+
+class Partnership(TimeStampedModel):
+    """A firm in an intermediary's partner network. Invited by e-mail with the details the
+    intermediary knows; `firm` is set once a firm with that Corporate Number is on the
+    portal (at once if it already is, or when the invitee registers it)."""
+
+    intermediary = models.ForeignKey(
+        Organization,
+        verbose_name=_("intermediary"),
+        on_delete=models.CASCADE,
+        related_name="partnerships",
+        limit_choices_to={"kind": Organization.Kind.INTERMEDIARY},
+    )
+    firm = models.ForeignKey(
+        Organization,
+        verbose_name=_("firm"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="partner_of",
+        limit_choices_to={"kind": Organization.Kind.FIRM},
+    )
+    name = models.CharField(_("firm name"), max_length=200)
+    email = models.EmailField(_("e-mail address"))
+    corporate_number = models.CharField(
+        _("Corporate Number"), max_length=13, validators=[validate_corporate_number]
+    )
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True)
+    joined_at = models.DateTimeField(_("on the portal since"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intermediary", "corporate_number"],
+                name="partnership_once_per_corporate_number",
+                violation_error_message=_("This firm is already in your network."),
+            )
+        ]
+        indexes = [models.Index(fields=["corporate_number"], name="partnership_number_idx")]
+
+    def __str__(self):
+        return f"{self.name} ({self.corporate_number}) ← {self.intermediary_id}"
+
+    def get_invitation_url(self) -> str:
+        return reverse("organizations:partner_invitation", args=[self.token])
+
+    @property
+    def is_on_portal(self) -> bool:
+        return self.firm_id is not None
+
+
+class PartnerImport(TimeStampedModel):
+    """An uploaded CSV of partners, checked row by row and shown as a preview; imported
+    as a whole, in one transaction, when the uploader confirms."""
+
+    intermediary = models.ForeignKey(
+        Organization,
+        verbose_name=_("intermediary"),
+        on_delete=models.CASCADE,
+        related_name="partner_imports",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    # [{"line": 2, "name": ..., "email": ..., "corporate_number": ..., "errors": [...]}, ...]
+    rows = models.JSONField(default=list)
+    imported_at = models.DateTimeField(_("imported at"), null=True, blank=True)
+    imported_count = models.PositiveIntegerField(_("rows imported"), default=0)
+
+    class Meta:
+        verbose_name = _("partner import")
+        verbose_name_plural = _("partner imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.filename} → {self.intermediary_id}"

@@ -92,6 +92,28 @@ def can_manage(user, organization) -> bool:
     return is_owner(user, organization)
 
 
+def can_manage_network(user, organization) -> bool:
+    """Keep an intermediary's partner network: its members, once it is verified."""
+    return (
+        organization.kind == Organization.Kind.INTERMEDIARY
+        and organization.verification_status == Organization.Verification.VERIFIED
+        and is_member(user, organization)
+    )
+
+
+def networks_of(user) -> list:
+    """The verified intermediaries whose network the user keeps."""
+    if not (user and user.is_authenticated and user.is_active):
+        return []
+    return list(
+        Organization.objects.filter(
+            kind=Organization.Kind.INTERMEDIARY,
+            verification_status=Organization.Verification.VERIFIED,
+            memberships__user=user,
+        ).order_by("name_en", "name_ja", "pk")
+    )
+
+
 rules.add_rule("organizations.is_member", is_member)
 rules.add_rule("organizations.can_manage", is_owner)
 rules.add_perm("organizations.view_organization_private", is_member | is_operator)

@@ -1,10 +1,18 @@
+from enum import StrEnum
 from typing import NamedTuple
 
 from django.db.models import QuerySet
 
 from apps.organizations import permissions
 from apps.organizations.freemail import is_free_mail_domain
-from apps.organizations.models import Invitation, JoinRequest, Membership, Organization
+from apps.organizations.models import (
+    Invitation,
+    JoinRequest,
+    Membership,
+    Organization,
+    PartnerImport,
+    Partnership,
+)
 
 
 class Contact(NamedTuple):
@@ -124,3 +132,75 @@ def pending_join_requests_of(organization) -> QuerySet[JoinRequest]:
     return JoinRequest.objects.filter(
         organization=organization, status=JoinRequest.Status.PENDING
     ).select_related("user")
+
+
+class PartnerAction(StrEnum):
+    INVITE = "invite"  # not on the portal: invited to register
+    LINK = "link"  # on the portal already: added, and told so
+    KNOWN = "known"  # in the network already: left as it is
+    ERROR = "error"  # cannot be imported: the reasons are given
+
+
+def partners_of(intermediary: Organization) -> QuerySet[Partnership]:
+    return Partnership.objects.filter(intermediary=intermediary).select_related("firm")
+
+
+def partner_import_preview(partner_import: PartnerImport) -> list[dict]:
+    """Each row of an uploaded file with what importing it would do now (the network and
+    the portal may have changed since the upload). Two queries whatever the file's size."""
+    rows = partner_import.rows
+    numbers = {row["corporate_number"] for row in rows if not row["errors"]}
+    known = set(
+        Partnership.objects.filter(
+            intermediary_id=partner_import.intermediary_id, corporate_number__in=numbers
+        ).values_list("corporate_number", flat=True)
+    )
+    on_portal = dict(
+        Organization.objects.filter(
+            kind=Organization.Kind.FIRM, corporate_number__in=numbers
+        ).values_list("corporate_number", "pk")
+    )
+    preview = []
+    for row in rows:
+        if row["errors"]:
+            action = PartnerAction.ERROR
+        elif row["corporate_number"] in known:
+            action = PartnerAction.KNOWN
+        elif row["corporate_number"] in on_portal:
+            action = PartnerAction.LINK
+        else:
+            action = PartnerAction.INVITE
+        preview.append({**row, "action": action})
+    return preview
+
+
+def search_partners(partners: QuerySet[Partnership], query: str) -> QuerySet[Partnership]:
+    from django.db.models import Q
+
+    from apps.organizations.validators import normalize_corporate_number
+
+    matches = Q(name__icontains=query) | Q(email__icontains=query)
+    digits = normalize_corporate_number(query)
+    if digits.isdigit():
+        matches |= Q(corporate_number__contains=digits)
+    return partners.filter(matches)
+
+
+def network_counts(intermediary: Organization) -> dict:
+    from django.db.models import Count, Q
+
+    return Partnership.objects.filter(intermediary=intermediary).aggregate(
+        total=Count("pk"), on_portal=Count("pk", filter=Q(firm__isnull=False))
+    )
+
+
+def open_partner_invitation(token: str) -> Partnership | None:
+    """A partner invitation whose firm is not on the portal yet, for filling in the
+    firm's registration."""
+    if not token or len(token) > 64:
+        return None
+    return (
+        Partnership.objects.select_related("intermediary")
+        .filter(token=token, firm__isnull=True)
+        .first()
+    )

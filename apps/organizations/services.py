@@ -7,7 +7,14 @@ from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.organizations import permissions, selectors
-from apps.organizations.models import Invitation, JoinRequest, Membership, Organization
+from apps.organizations.models import (
+    Invitation,
+    JoinRequest,
+    Membership,
+    Organization,
+    PartnerImport,
+    Partnership,
+)
 from apps.organizations.validators import normalize_corporate_number
 
 ORGANIZATION_FIELDS = (
@@ -95,6 +102,8 @@ def organization_register(*, actor: User, kind: str, **fields) -> Organization:
     )
     organization.primary_contact = actor
     organization.save(update_fields=["primary_contact", "updated_at"])
+    if kind == Organization.Kind.FIRM and number:
+        partnerships_link_firm(firm=organization)
     return organization
 
 
@@ -373,3 +382,162 @@ def join_request_decide(*, join_request: JoinRequest, actor: User, approve: bool
             defaults={"role": Membership.Role.MEMBER},
         )
     return join_request
+
+
+# --- An intermediary's partner network -------------------------------------------------
+
+
+def _require_network_manager(actor: User, intermediary: Organization) -> None:
+    if not permissions.can_manage_network(actor, intermediary):
+        raise PermissionDenied(_("Only members of a verified intermediary keep its network."))
+
+
+def partnerships_link_firm(*, firm: Organization) -> int:
+    """Firms invited by Corporate Number join the networks that invited them once the
+    firm is on the portal. Returns how many partnerships now name it."""
+    return Partnership.objects.filter(
+        corporate_number=firm.corporate_number, firm__isnull=True
+    ).update(firm=firm, joined_at=timezone.now(), updated_at=timezone.now())
+
+
+def _partnership_new(
+    *, intermediary: Organization, actor: User, name: str, email: str, number: str, language: str
+) -> Partnership:
+    firm = Organization.objects.filter(kind=Organization.Kind.FIRM, corporate_number=number).first()
+    partnership = Partnership(
+        intermediary=intermediary,
+        firm=firm,
+        joined_at=timezone.now() if firm else None,
+        name=name,
+        email=email.strip().lower(),
+        corporate_number=number,
+        invited_by=actor,
+        language=language,
+    )
+    partnership.full_clean()
+    partnership.save()
+    return partnership
+
+
+@transaction.atomic
+def partner_add(
+    *,
+    intermediary: Organization,
+    actor: User,
+    name: str,
+    email: str,
+    corporate_number: str,
+    language: str = "en",
+) -> Partnership:
+    """Add one firm to the network and e-mail it: an invitation to register, or word
+    that it was added when the firm is already on the portal."""
+    from apps.organizations import tasks
+
+    _require_network_manager(actor, intermediary)
+    number = normalize_corporate_number(corporate_number)
+    if Partnership.objects.filter(intermediary=intermediary, corporate_number=number).exists():
+        raise ValidationError({"corporate_number": _("This firm is already in your network.")})
+    partnership = _partnership_new(
+        intermediary=intermediary,
+        actor=actor,
+        name=name,
+        email=email,
+        number=number,
+        language=language,
+    )
+    tasks.send_partner_invitation.delay_on_commit(partnership_id=partnership.pk)
+    return partnership
+
+
+@transaction.atomic
+def partner_remove(*, partnership: Partnership, actor: User) -> None:
+    _require_network_manager(actor, partnership.intermediary)
+    partnership.delete()
+
+
+def partner_send_invitation(*, partnership_id: int) -> None:
+    from apps.core.email import send_templated_mail
+
+    partnership = (
+        Partnership.objects.select_related("intermediary", "firm", "invited_by")
+        .filter(pk=partnership_id)
+        .first()
+    )
+    if partnership is None or partnership.sent_at is not None:
+        return
+    send_templated_mail(
+        template_prefix="organizations/email/partner_invitation",
+        to=[partnership.email],
+        context={"partnership": partnership, "intermediary": partnership.intermediary},
+        language=partnership.language,
+    )
+    Partnership.objects.filter(pk=partnership.pk).update(sent_at=timezone.now())
+
+
+@transaction.atomic
+def partner_accept_invitation(*, partnership: Partnership) -> Partnership:
+    """The invitee followed the e-mailed link: when the firm is on the portal by now
+    (registered by a colleague, say), the partnership names it."""
+    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
+    if partnership.firm_id is None:
+        firm = Organization.objects.filter(
+            kind=Organization.Kind.FIRM, corporate_number=partnership.corporate_number
+        ).first()
+        if firm is not None:
+            partnership.firm = firm
+            partnership.joined_at = timezone.now()
+            partnership.save(update_fields=["firm", "joined_at", "updated_at"])
+    return partnership
+
+
+def partner_import_upload(
+    *, intermediary: Organization, actor: User, filename: str, data: bytes
+) -> tuple[PartnerImport | None, list[str]]:
+    """Check an uploaded CSV. A file that cannot be read at all gives its errors and no
+    import; otherwise the import is kept, row by row, for the preview."""
+    from apps.organizations import partner_csv
+
+    _require_network_manager(actor, intermediary)
+    parsed = partner_csv.parse(data)
+    if parsed.errors:
+        return None, parsed.errors
+    partner_import = PartnerImport.objects.create(
+        intermediary=intermediary,
+        uploaded_by=actor,
+        filename=filename[:255],
+        rows=parsed.rows,
+    )
+    return partner_import, []
+
+
+@transaction.atomic
+def partner_import_confirm(*, partner_import: PartnerImport, actor: User, language: str) -> int:
+    """Import every good row that is not in the network yet, all in one transaction, and
+    invite each after commit. Rows with errors are left out, as the preview said. Returns
+    how many partners were added."""
+    from apps.organizations import tasks
+
+    partner_import = PartnerImport.objects.select_for_update().get(pk=partner_import.pk)
+    _require_network_manager(actor, partner_import.intermediary)
+    if partner_import.imported_at is not None:
+        raise ValidationError(_("This file was already imported."))
+    added = []
+    for row in selectors.partner_import_preview(partner_import):
+        if row["action"] not in (selectors.PartnerAction.INVITE, selectors.PartnerAction.LINK):
+            continue
+        added.append(
+            _partnership_new(
+                intermediary=partner_import.intermediary,
+                actor=actor,
+                name=row["name"],
+                email=row["email"],
+                number=row["corporate_number"],
+                language=language,
+            )
+        )
+    partner_import.imported_at = timezone.now()
+    partner_import.imported_count = len(added)
+    partner_import.save(update_fields=["imported_at", "imported_count", "updated_at"])
+    for partnership in added:
+        tasks.send_partner_invitation.delay_on_commit(partnership_id=partnership.pk)
+    return len(added)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.organizations import views
+from apps.organizations import views, views_network
 
 app_name = "organizations"
 
@@ -24,6 +24,32 @@ urlpatterns = [
     path("organizations/members/<int:pk>/", views.membership_update, name="membership_update"),
     path(
         "organizations/members/<int:pk>/remove/", views.membership_remove, name="membership_remove"
+    ),
+    path("organizations/<int:pk>/network/", views_network.partner_list, name="partners"),
+    path(
+        "organizations/<int:pk>/network/import/",
+        views_network.partner_import,
+        name="partner_import",
+    ),
+    path(
+        "organizations/<int:pk>/network/import/template.csv",
+        views_network.partner_import_template,
+        name="partner_import_template",
+    ),
+    path(
+        "organizations/network/imports/<int:pk>/",
+        views_network.partner_import_preview,
+        name="partner_import_preview",
+    ),
+    path(
+        "organizations/partners/<int:pk>/remove/",
+        views_network.partner_remove,
+        name="partner_remove",
+    ),
+    path(
+        "organizations/partner-invitations/<slug:token>/",
+        views_network.partner_invitation,
+        name="partner_invitation",
     ),
     path(
         "organizations/join-requests/<int:pk>/",

@@ -109,6 +109,7 @@ def organization_detail(request, pk):
         "organization": organization,
         "members": selectors.members_of(organization),
         "can_manage": can_manage,
+        "can_manage_network": permissions.can_manage_network(request.user, organization),
         "contact": selectors.firm_contact_for(request.user, organization),
     }
     if can_manage:
@@ -325,6 +326,22 @@ def _firm_managed_by(user, pk) -> Organization:
     return organization
 
 
+def _partner_initial(partner) -> dict:
+    """What an intermediary's invitation tells of the firm: its name (in the field of its
+    script), its Corporate Number, and the invitee's e-mail domain unless it is free mail."""
+    is_japanese = any(
+        "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in partner.name
+    )
+    initial = {
+        "corporate_number": partner.corporate_number,
+        "name_ja" if is_japanese else "name_en": partner.name,
+    }
+    domain = partner.email.rsplit("@", 1)[-1]
+    if not _is_free(domain):
+        initial["email_domain"] = domain
+    return initial
+
+
 @login_required
 def onboarding(request):
     user = request.user
@@ -332,6 +349,7 @@ def onboarding(request):
     if suggested_firm is not None and permissions.is_member(user, suggested_firm):
         suggested_firm = None
     owned_firms = list(selectors.firms_owned_by(user))
+    partner = selectors.open_partner_invitation(request.GET.get("partner", ""))
     if request.method == "POST":
         form = FirmRegistrationForm(request.POST)
         if form.is_valid():
@@ -353,6 +371,8 @@ def onboarding(request):
         initial = {}
         if suggested_firm is None and not _is_free(user.email_domain):
             initial["email_domain"] = user.email_domain
+        if partner is not None:
+            initial.update(_partner_initial(partner))
         form = FirmRegistrationForm(initial=initial)
     # Joining the colleague's firm, or continuing one's own, comes first; registering
     # another firm stays one click away.
@@ -360,6 +380,7 @@ def onboarding(request):
         request.method == "POST"
         or "register" in request.GET
         or (suggested_firm is None and not owned_firms)
+        or partner is not None
     )
     return render(
         request,
@@ -373,6 +394,7 @@ def onboarding(request):
             and selectors.has_pending_join_request(user, suggested_firm),
             "join_form": JoinRequestForm(),
             "owned_firms": owned_firms,
+            "partner": partner,
         },
     )
 
