@@ -22,14 +22,15 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Exists, Max, OuterRef, Q
 from django.http import QueryDict
 from django.utils import translation
 
-from apps.capabilities.models import Capability
+from apps.capabilities import services as capability_services
+from apps.capabilities.models import Capability, Exposure
 from apps.core.bulk import bulk_set
 from apps.notifications import periods
 from apps.notifications.models import Delivery, DeliveryItem, SavedSearch, Subscription
@@ -216,6 +217,7 @@ def _digest_items(deliveries: list[Delivery]) -> list[Item]:
     in_areas: dict[tuple, list[Opportunity]] = {}
     explained: dict[tuple, list[str]] = {}
     items: list[Item] = []
+    matched_firms: dict[date, list[tuple[int, None]]] = defaultdict(list)
     for delivery in deliveries:
         user = delivery.recipient
         language = user.preferred_language or "en"
@@ -227,16 +229,18 @@ def _digest_items(deliveries: list[Delivery]) -> list[Item]:
             in_areas[key] = [o for o in window if fresh.area_ids[o.pk] & area_ids]
         reasons: dict[int, list[str]] = {}
         for opportunity in in_areas[key]:
+            found = matches.get(firms, {}).get(opportunity.pk)
             why = (language, firms, area_ids, opportunity.pk)
             if why not in explained:
                 with translation.override(language):
-                    match = matches.get(firms, {}).get(opportunity.pk)
-                    if match is not None:
-                        explained[why] = [match.render()]
+                    if found is not None:
+                        explained[why] = [found[1].render()]
                     else:
                         names = [a.name for a in opportunity.areas.all() if a.pk in area_ids]
                         explained[why] = [", ".join(names)]
             reasons[opportunity.pk] = explained[why]
+            if found is not None:  # listed for the match of that firm's capabilities
+                matched_firms[delivery.as_of.astimezone(UTC).date()].append((found[0], None))
         searches = search_hits.get(user.pk, [])
         for name, hits in searches:
             for opportunity in window:
@@ -254,6 +258,8 @@ def _digest_items(deliveries: list[Delivery]) -> list[Item]:
             if delivery.as_of < o.response_deadline <= delivery.as_of + DEADLINE_WINDOW
             and o.pk not in reasons
         ]
+    for day, hits in matched_firms.items():
+        capability_services.exposures_record(kind=Exposure.Kind.DIGEST, hits=hits, day=day)
     return items
 
 
@@ -363,8 +369,8 @@ def _firms_of(user_ids) -> dict[int, tuple[int, ...]]:
 
 
 def _best_matches(fresh: _Fresh, areas_of, firms_of) -> dict[tuple, dict]:
-    """{firms: {opportunity id: the best match of those firms' capabilities}} for the
-    opportunities in anyone's areas, scored in the database for the whole block."""
+    """{firms: {opportunity id: (the firm whose capabilities match it best, that match)}}
+    for the opportunities in anyone's areas, scored in the database for the whole block."""
     from apps.matching.selectors import matches_in_batches
 
     followed_areas = frozenset().union(*areas_of.values())
@@ -381,8 +387,8 @@ def _best_matches(fresh: _Fresh, areas_of, firms_of) -> dict[tuple, dict]:
         mine: dict = {}
         for firm_id in firms:
             for opportunity_id, match in by_firm.get(firm_id, {}).items():
-                if opportunity_id not in mine or match.score > mine[opportunity_id].score:
-                    mine[opportunity_id] = match
+                if opportunity_id not in mine or match.score > mine[opportunity_id][1].score:
+                    mine[opportunity_id] = (firm_id, match)
         best[firms] = mine
     return best
 

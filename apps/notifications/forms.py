@@ -18,7 +18,7 @@ class SubscriptionForm(forms.ModelForm):
 
     class Meta:
         model = Subscription
-        fields = ["frequency", "areas", "include_followed_deadlines"]
+        fields = ["frequency", "areas", "include_followed_deadlines", "track_links"]
         widgets = {"frequency": forms.RadioSelect}
         help_texts = {
             "frequency": _(

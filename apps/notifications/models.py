@@ -34,6 +34,16 @@ class Subscription(TimeStampedModel):
     include_followed_deadlines = models.BooleanField(
         _("remind me of deadlines of opportunities I follow"), default=True
     )
+    track_links = models.BooleanField(
+        _("count the opportunities I open from these e-mails"),
+        default=True,
+        help_text=_(
+            "Links to opportunities in our e-mails pass through the portal, which counts, "
+            "per opportunity, that you opened it. Those who targeted the opportunity at "
+            "your firm see how many firms opened it, never who. Untick to get plain links "
+            "and be counted no more. We never use tracking pixels."
+        ),
+    )
 
     class Meta:
         verbose_name = _("subscription")
@@ -153,3 +163,27 @@ class DeliveryItem(models.Model):
 
     def __str__(self):
         return f"{self.delivery_id}: {self.opportunity_id}"
+
+
+class LinkOpen(models.Model):
+    """A recipient opened an opportunity from one of our e-mails (through its signed,
+    per-recipient link), as the reach of targeting counts it. One row per recipient and
+    opportunity; kept only while the recipient allows link tracking."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="+")
+    first_opened_at = models.DateTimeField(_("first opened at"), default=timezone.now)
+    last_opened_at = models.DateTimeField(_("last opened at"), default=timezone.now)
+    times = models.PositiveIntegerField(_("times opened"), default=1)
+
+    class Meta:
+        verbose_name = _("opened from an e-mail")
+        verbose_name_plural = _("opened from e-mails")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "opportunity"], name="link_open_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} opened {self.opportunity_id}"

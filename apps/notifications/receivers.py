@@ -20,7 +20,11 @@ def _members_of_firms(firm_ids) -> list[int]:
 
 @receiver(signals.opportunity_targeted, dispatch_uid="notifications.targeted")
 def alert_targeted(sender, opportunity_id, target_id, **kwargs):
-    target = Target.objects.select_related("area").filter(pk=target_id).first()
+    target = (
+        Target.objects.select_related("area", "targeted_by_organization")
+        .filter(pk=target_id)
+        .first()
+    )
     if target is None:
         return
     if target.firm_id:
@@ -33,7 +37,15 @@ def alert_targeted(sender, opportunity_id, target_id, **kwargs):
     services.alerts_create(
         user_ids=_members_of_firms(firm_ids),
         event=f"targeted:{target_id}",
-        payload={"opportunity_id": opportunity_id, "reason": "targeted"},
+        payload={
+            "opportunity_id": opportunity_id,
+            "reason": "targeted",
+            # Who brought it and why, in both languages: the e-mail picks the reader's.
+            "by_en": target.targeted_by_organization.name_en,
+            "by_ja": target.targeted_by_organization.name_ja,
+            "note_en": target.note_en,
+            "note_ja": target.note_ja,
+        },
     )
 
 

@@ -7,6 +7,8 @@ own differ. So an item is rendered once per language, time zone and reasons
 rendered items into its own short frame.
 """
 
+import re
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import get_template
@@ -68,8 +70,35 @@ def message_id(delivery: Delivery) -> str:
     return f"<delivery-{delivery.pk}.{delivery.period.replace(':', '-')}@{domain}>"
 
 
+def tracked_links(text: str, *, site: str, user_id: int, opportunity_ids) -> str:
+    """The links to the given opportunities in `text` (as the shared fragments render
+    them) replaced by the recipient's own signed links, which count the opening."""
+    from apps.notifications.services import link_token
+
+    wanted = {str(pk) for pk in opportunity_ids}
+    if not wanted:
+        return text
+    prefix, suffix = reverse("opportunities:detail", args=[0]).split("0", 1)
+    open_prefix, open_suffix = reverse("notifications:open", args=["TOKEN"]).split("TOKEN")
+    pattern = re.compile(
+        re.escape(site + prefix) + r"(\d+)" + re.escape(suffix) + r"(?=[\"'\s<)]|$)"
+    )
+
+    def replace(match):
+        if match.group(1) not in wanted:
+            return match.group(0)
+        token = link_token(user_id, int(match.group(1)))
+        return f"{site}{open_prefix}{token}{open_suffix}"
+
+    return pattern.sub(replace, text)
+
+
 def compose(
-    delivery: Delivery, items: list[DeliveryItem], fragments: Fragments | None = None
+    delivery: Delivery,
+    items: list[DeliveryItem],
+    fragments: Fragments | None = None,
+    *,
+    track_links: bool = True,
 ) -> EmailMultiAlternatives:
     from apps.notifications.services import unsubscribe_token
 
@@ -122,6 +151,10 @@ def compose(
         subject = " ".join(get_template(f"{prefix}_subject.txt").render(text_context).split())
         text = get_template(f"{prefix}.txt").render(text_context)
         html = get_template(f"{prefix}.html").render(html_context)
+    if track_links and delivery.kind != Delivery.Kind.NOTICE:
+        ids = {item.opportunity_id for item in items}
+        text = tracked_links(text, site=site, user_id=user.pk, opportunity_ids=ids)
+        html = tracked_links(html, site=site, user_id=user.pk, opportunity_ids=ids)
     message = EmailMultiAlternatives(
         subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
         body=text,

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
@@ -37,7 +37,8 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.core.bulk import bulk_set
 from apps.notifications import building, periods, rendering
-from apps.notifications.models import Delivery, SavedSearch, Subscription
+from apps.notifications.models import Delivery, LinkOpen, SavedSearch, Subscription
+from apps.opportunities.models import Opportunity
 from apps.organizations.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BLOCK_SIZE = 500  # deliveries per task: a fixed number of queries for each block
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# Short tokens ("<user>.<opportunity>:<signature>"): they stand in every link of a digest.
+LINK_SIGNER = signing.Signer(salt="notifications.link")
 
 
 def _stale_sending() -> timedelta:
@@ -73,15 +76,55 @@ def subscription_for(user: User) -> Subscription:
 
 @transaction.atomic
 def subscription_update(
-    *, user: User, frequency: str, areas, include_followed_deadlines: bool
+    *,
+    user: User,
+    frequency: str,
+    areas,
+    include_followed_deadlines: bool,
+    track_links: bool | None = None,
 ) -> Subscription:
     subscription = Subscription.objects.select_for_update().get(pk=subscription_for(user).pk)
     subscription.frequency = frequency
     subscription.include_followed_deadlines = include_followed_deadlines
+    if track_links is not None:
+        if subscription.track_links and not track_links:
+            # Turning tracking off also forgets what was counted.
+            LinkOpen.objects.filter(user=user).delete()
+        subscription.track_links = track_links
     subscription.full_clean()
     subscription.save()
     subscription.areas.set(areas)
     return subscription
+
+
+def link_token(user_id: int, opportunity_id: int) -> str:
+    return LINK_SIGNER.sign(f"{user_id}.{opportunity_id}")
+
+
+def link_open(*, token: str, count: bool = True) -> int | None:
+    """The opportunity a signed e-mail link leads to, or None for a bad link. Counts the
+    opening when `count` and the recipient still allows link tracking."""
+    try:
+        user_id, opportunity_id = (int(part) for part in LINK_SIGNER.unsign(token).split("."))
+    except (signing.BadSignature, ValueError):
+        return None
+    if not Opportunity.objects.filter(pk=opportunity_id).exists():
+        return None
+    allowed = User.objects.filter(pk=user_id).exclude(subscription__track_links=False)
+    if count and allowed.exists():
+        now = timezone.now()
+        updated = LinkOpen.objects.filter(user_id=user_id, opportunity_id=opportunity_id).update(
+            last_opened_at=now, times=F("times") + 1
+        )
+        if not updated:
+            with contextlib.suppress(IntegrityError), transaction.atomic():
+                LinkOpen.objects.create(
+                    user_id=user_id,
+                    opportunity_id=opportunity_id,
+                    first_opened_at=now,
+                    last_opened_at=now,
+                )
+    return opportunity_id
 
 
 def unsubscribe_token(user: User) -> str:
@@ -336,6 +379,11 @@ def deliveries_send(*, delivery_ids, connection=None) -> dict[int, str]:
     to_send = [d for d in claimed if d.pk not in sent and _has_content(d, items[d.pk])]
     if to_send:
         fragments = rendering.Fragments()
+        untracked = set(
+            Subscription.objects.filter(
+                user_id__in=[d.recipient_id for d in to_send], track_links=False
+            ).values_list("user_id", flat=True)
+        )
         mail = connection or get_connection()
         try:
             if connection is None:
@@ -347,7 +395,12 @@ def deliveries_send(*, delivery_ids, connection=None) -> dict[int, str]:
             to_send = []
         try:
             for delivery in to_send:
-                message = rendering.compose(delivery, items[delivery.pk], fragments)
+                message = rendering.compose(
+                    delivery,
+                    items[delivery.pk],
+                    fragments,
+                    track_links=delivery.recipient_id not in untracked,
+                )
                 message.connection = mail
                 try:
                     message.send()

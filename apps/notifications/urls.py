@@ -9,4 +9,5 @@ urlpatterns = [
     path("saved-searches/", views.saved_search_create, name="saved_search_create"),
     path("saved-searches/<int:pk>/delete/", views.saved_search_delete, name="saved_search_delete"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("open/<str:token>/", views.open_link, name="open"),
 ]

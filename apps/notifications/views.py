@@ -22,6 +22,7 @@ def notification_settings(request):
             frequency=form.cleaned_data["frequency"],
             areas=form.cleaned_data["areas"],
             include_followed_deadlines=form.cleaned_data["include_followed_deadlines"],
+            track_links=form.cleaned_data["track_links"],
         )
         messages.success(request, _("Your e-mail settings were saved."))
         return redirect("notifications:settings")
@@ -71,3 +72,14 @@ def unsubscribe(request, token):
         services.unsubscribe(user=user)
         return render(request, "notifications/unsubscribed.html", {"email": user.email})
     return render(request, "notifications/unsubscribe.html", {"email": user.email, "token": token})
+
+
+@require_http_methods(["GET", "HEAD"])
+def open_link(request, token):
+    """The per-recipient link to an opportunity in an e-mail: count the opening (when the
+    recipient allows it) and redirect to the opportunity. No login needed; a forged or
+    damaged link still leads to the opportunity list, never to an error."""
+    opened = services.link_open(token=token, count=request.method == "GET")
+    if opened is None:
+        return redirect("opportunities:list")
+    return redirect("opportunities:detail", pk=opened)

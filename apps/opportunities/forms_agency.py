@@ -78,6 +78,17 @@ class TargetForm(NormalizingFormMixin, forms.Form):
             "sub-areas, is reached, now and as firms add capabilities."
         ),
     )
+    network = forms.BooleanField(
+        label=_("The partner network"),
+        required=False,
+        help_text=_("Every firm of your intermediary's partner network that is on the portal now."),
+    )
+    network_area = forms.ModelChoiceField(
+        label=_("Only partners with capabilities in"),
+        queryset=TechnologyArea.objects.all(),
+        required=False,
+        empty_label=_("Any technology area"),
+    )
     note_en = forms.CharField(
         label=_("Note (English)"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -106,14 +117,33 @@ class TargetForm(NormalizingFormMixin, forms.Form):
             self.initial.setdefault("on_behalf_of", self.organizations[0].pk)
         firms = firms_with_published_capabilities()
         self.fields["firms"].queryset = firms if self.is_bound else search_firms(firms, firm_query)
-        self.fields["areas"].choices = [
-            (area.pk, f"{INDENT * area.depth}{area.name}") for area in areas_tree
-        ]
+        area_choices = [(area.pk, f"{INDENT * area.depth}{area.name}") for area in areas_tree]
+        self.fields["areas"].choices = area_choices
+        self.has_network = any(o.kind == Organization.Kind.INTERMEDIARY for o in self.organizations)
+        if self.has_network:
+            self.fields["network_area"].choices = [
+                ("", self.fields["network_area"].empty_label),
+                *area_choices,
+            ]
+        else:
+            del self.fields["network"]
+            del self.fields["network_area"]
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("firms") and not cleaned.get("areas"):
+        network = cleaned.get("network")
+        if not cleaned.get("firms") and not cleaned.get("areas") and not network:
             raise forms.ValidationError(
                 _("Choose at least one firm or technology area."), code="nothing_chosen"
+            )
+        organization = cleaned.get("on_behalf_of")
+        if network and organization and organization.kind != Organization.Kind.INTERMEDIARY:
+            self.add_error(
+                "network",
+                _("Only an intermediary has a partner network: choose it under “On behalf of”."),
+            )
+        if cleaned.get("network_area") and not network:
+            self.add_error(
+                "network_area", _("Tick “The partner network” to reach partners in an area.")
             )
         return cleaned

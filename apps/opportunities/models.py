@@ -304,6 +304,11 @@ class Target(models.Model):
     )
     note_en = models.TextField(_("note (English)"), max_length=1000, blank=True)
     note_ja = models.TextField(_("note (Japanese)"), max_length=1000, blank=True)
+    via_network = models.BooleanField(
+        _("through the partner network"),
+        default=False,
+        help_text=_("The firm was reached as a partner of the targeting intermediary."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

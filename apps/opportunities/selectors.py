@@ -11,7 +11,7 @@ from apps.opportunities.models import (
     Response,
     Target,
 )
-from apps.organizations.models import Membership, Organization
+from apps.organizations.models import Membership, Organization, Partnership
 from apps.taxonomy.models import TechnologyArea
 
 PUBLIC_STATUSES = (
@@ -229,3 +229,23 @@ def next_open_deadline():
         .values_list("response_deadline", flat=True)
         .first()
     )
+
+
+def network_firms(intermediary: Organization, *, area=None) -> QuerySet[Organization]:
+    """The intermediary's partner firms that are on the portal; with `area`, those with a
+    published capability in it or in one of its sub-areas."""
+    firms = Organization.objects.filter(
+        kind=Organization.Kind.FIRM,
+        pk__in=Partnership.objects.filter(intermediary=intermediary, firm__isnull=False).values(
+            "firm_id"
+        ),
+    )
+    if area is not None:
+        from apps.taxonomy.selectors import area_with_descendants_ids
+
+        firms = firms.filter(
+            pk__in=Capability.objects.filter(
+                status=Capability.Status.PUBLISHED, areas__in=area_with_descendants_ids(area)
+            ).values("organization_id")
+        )
+    return firms.order_by("name_en", "name_ja", "pk")

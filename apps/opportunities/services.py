@@ -247,6 +247,7 @@ def target_add(
     area=None,
     note_en: str = "",
     note_ja: str = "",
+    via_network: bool = False,
 ) -> Target:
     """Target an opportunity at one firm or at every firm with capabilities in an area."""
     if not permissions.can_target_on_behalf_of(actor, opportunity, on_behalf_of):
@@ -260,7 +261,12 @@ def target_add(
         firm=firm,
         area=area,
         targeted_by_organization=on_behalf_of,
-        defaults={"targeted_by": actor, "note_en": note_en, "note_ja": note_ja},
+        defaults={
+            "targeted_by": actor,
+            "note_en": note_en,
+            "note_ja": note_ja,
+            "via_network": via_network,
+        },
     )
     # Targeting a draft is preparation: firms hear of it when it is published.
     if created and opportunity.status == Opportunity.Status.PUBLISHED:

@@ -150,10 +150,17 @@ def target(request, pk):
 
 
 def _target_all(actor, opportunity: Opportunity, data: dict) -> tuple[int, int]:
-    """One services.target_add per chosen firm and area, all or nothing. Returns how many
-    firms and areas were new for the organization (target_add is idempotent)."""
+    """One services.target_add per chosen firm and area, and one per partner firm when
+    the network is chosen, all or nothing. Returns how many firms and areas were new for
+    the organization (target_add is idempotent)."""
     organization = data["on_behalf_of"]
     firms, areas = list(data["firms"]), list(data["areas"])
+    partners = (
+        list(selectors.network_firms(organization, area=data.get("network_area")))
+        if data.get("network")
+        else []
+    )
+    network_ids = {firm.pk for firm in partners}
     with transaction.atomic():
         existing = opportunity.targets.filter(targeted_by_organization=organization)
         known_firms = set(existing.filter(firm__isnull=False).values_list("firm_id", flat=True))
@@ -165,12 +172,13 @@ def _target_all(actor, opportunity: Opportunity, data: dict) -> tuple[int, int]:
             "note_en": data["note_en"],
             "note_ja": data["note_ja"],
         }
-        for firm in firms:
-            services.target_add(firm=firm, **common)
+        for firm in {firm.pk: firm for firm in [*firms, *partners]}.values():
+            services.target_add(firm=firm, via_network=firm.pk in network_ids, **common)
         for area in areas:
             services.target_add(area=area, **common)
+    chosen_firms = {firm.pk for firm in firms} | network_ids
     return (
-        len({firm.pk for firm in firms} - known_firms),
+        len(chosen_firms - known_firms),
         len({area.pk for area in areas} - known_areas),
     )
 

@@ -341,6 +341,28 @@ FORM_CASES = [
             "note_ja": "声かけ",
         },
     ),
+    FormCase(
+        "target_network",
+        "intermediary_staff",
+        lambda w: reverse("opportunities:target", args=[w.opportunity.pk]),
+        lambda w: {
+            "on_behalf_of": str(w.intermediary.pk),
+            "network": "on",
+            "network_area": _area("space-technologies"),
+            "note_en": "For the space members of our network.",
+            "note_ja": "",
+        },
+    ),
+    FormCase(
+        "partner_add",
+        "intermediary_staff",
+        lambda w: reverse("organizations:partners", args=[w.intermediary.pk]),
+        lambda w: {
+            "name": "Kumo Photonics K.K.",
+            "email": "ceo@kumo-photonics.example",
+            "corporate_number": corporate_number(880001),
+        },
+    ),
     # --- Opportunities (firms) -----------------------------------------------------------
     FormCase(
         "respond",
@@ -368,6 +390,7 @@ FORM_CASES = [
             "frequency": "daily",
             "areas": [_area()],
             "include_followed_deadlines": "on",
+            "track_links": "on",
         },
     ),
     FormCase(

@@ -48,3 +48,13 @@ def published(days_ago=0.1, **kwargs):
     return OpportunityFactory(
         published_at=AS_OF - timedelta(days=days_ago), question_deadline=None, **kwargs
     )
+
+
+def linked_opportunities(body: str) -> set[int]:
+    """The opportunities an e-mail links to, through the recipient's tracked links."""
+    import re
+
+    from apps.notifications.services import link_open
+
+    tokens = re.findall(r"/notifications/open/([^/\s\"<]+)/", body)
+    return {link_open(token=token, count=False) for token in tokens}

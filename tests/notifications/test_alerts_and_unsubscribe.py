@@ -7,6 +7,7 @@ from apps.notifications import services
 from apps.notifications.models import Delivery, Subscription
 from apps.opportunities import services as opportunity_services
 from tests.factories import AgencyFactory, MembershipFactory
+from tests.notifications.conftest import linked_opportunities
 from tests.opportunities.factories import OpportunityFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +164,7 @@ def test_immediate_subscribers_hear_of_a_new_opportunity_in_their_areas(
         )
         opportunity_services.opportunity_transition(opportunity=other, actor=staff, to="published")
     assert len(mail.outbox) == 1
-    assert matching.get_absolute_url() in mail.outbox[0].body
+    assert linked_opportunities(mail.outbox[0].body) == {matching.pk}
 
 
 def test_never_means_no_alerts_either(space_firm, tokyo_member, django_capture_on_commit_callbacks):

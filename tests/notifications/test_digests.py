@@ -5,7 +5,7 @@ from django.core import mail
 
 from apps.notifications import services
 from apps.notifications.models import Delivery, DeliveryItem
-from tests.notifications.conftest import published
+from tests.notifications.conftest import linked_opportunities, published
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def test_recipient_whose_local_8am_passed_gets_matching_items_in_their_language(
     assert message.extra_headers["List-Unsubscribe"].startswith("<http")
     assert message.extra_headers["Message-ID"].startswith("<delivery-")
     assert message.alternatives[0][1] == "text/html"
-    assert sar.get_absolute_url() in message.body
+    assert sar.pk in linked_opportunities(message.body)
     assert DeliveryItem.objects.filter(recipient=tokyo_member, opportunity=sar).count() == 1
 
 
