@@ -1,9 +1,12 @@
+from datetime import UTC, date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.i18n import localized
@@ -208,3 +211,63 @@ class CapabilityRevision(models.Model):
 
     def __str__(self):
         return f"{self.capability_id} {self.action} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Exposure(models.Model):
+    """How often a firm was found on one day, by kind: a counter, never who found it.
+
+    `capability` is the capability that was found (a firm's best match in a matched-firms
+    list, a capability page viewed), or empty when the firm as a whole was (its profile
+    page viewed, a digest item matched). Rows are only ever added to, by
+    services.exposures_record()."""
+
+    class Kind(models.TextChoices):
+        MATCH = "match", _("Listed among an opportunity's matched firms")
+        DIGEST = "digest", _("Sent in a digest as a match")
+        PROFILE_VIEW = "profile_view", _("Viewed by agency or intermediary staff")
+
+    firm = models.ForeignKey(
+        Organization,
+        verbose_name=_("firm"),
+        on_delete=models.CASCADE,
+        related_name="exposures",
+        limit_choices_to={"kind": Organization.Kind.FIRM},
+    )
+    capability = models.ForeignKey(
+        Capability,
+        verbose_name=_("capability"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exposures",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    day = models.DateField(_("day (UTC)"))
+    count = models.PositiveIntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("exposure")
+        verbose_name_plural = _("exposures")
+        # One counter per firm, capability (or none), kind and day. Two partial indexes
+        # rather than one, because a unique index treats every NULL as distinct: the
+        # upsert names the one its rows fall under (services.exposures_record).
+        constraints = [
+            models.UniqueConstraint(
+                fields=["firm", "capability", "kind", "day"],
+                condition=Q(capability__isnull=False),
+                name="exposure_once_per_capability_day",
+            ),
+            models.UniqueConstraint(
+                fields=["firm", "kind", "day"],
+                condition=Q(capability__isnull=True),
+                name="exposure_once_per_firm_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.firm_id}/{self.capability_id or '-'} {self.kind} {self.day}: {self.count}"
+
+    @staticmethod
+    def today() -> date:
+        """Counters are kept per UTC day, as every time is stored."""
+        return timezone.now().astimezone(UTC).date()

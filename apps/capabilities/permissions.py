@@ -3,6 +3,7 @@ selectors.capabilities_visible_to(); these answer for one capability."""
 
 from apps.capabilities.models import Capability
 from apps.organizations import permissions as org_permissions
+from apps.organizations.models import Organization
 
 
 def can_edit(user, capability: Capability) -> bool:
@@ -42,3 +43,19 @@ def can_view(user, capability: Capability) -> bool:
 
 def can_view_export_control(user, capability: Capability) -> bool:
     return can_edit(user, capability) or sees_agency_only(user)
+
+
+def counts_as_agency_view(user, firm, *, is_member: bool | None = None) -> bool:
+    """Whether this user's view of a firm's profile or capability page counts in the
+    firm's exposure: verified agency or intermediary staff, not members of the firm
+    (colleagues looking at their own pages is not being found). Pass `is_member` when
+    already known, to spare a query."""
+    if user is None or not user.is_authenticated or is_member:
+        return False
+    if not org_permissions.has_verified_membership(
+        user, Organization.Kind.AGENCY, Organization.Kind.INTERMEDIARY
+    ):
+        return False
+    if is_member is None:
+        is_member = org_permissions.is_member(user, firm)
+    return not is_member

@@ -1,14 +1,22 @@
 """Every write to capabilities. Each write records a revision (who changed what, when)
-and refreshes the search columns."""
+and refreshes the search columns. The exposure counters (how often a firm was found) are
+written here too, by the pages and digests that find it."""
 
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from apps.accounts.models import User
 from apps.capabilities import permissions
-from apps.capabilities.models import Capability, CapabilityRevision
+from apps.capabilities.models import Capability, CapabilityRevision, Exposure
 from apps.core.search import update_search_columns
 from apps.core.text import normalize_text
 
@@ -166,3 +174,132 @@ def capability_unpublish(*, capability: Capability, actor: User) -> Capability:
         changes={"status": [Capability.Status.PUBLISHED, Capability.Status.DRAFT]},
     )
     return capability
+
+
+# --- Exposure: how often a firm is found ------------------------------------------------
+
+logger = logging.getLogger(__name__)
+
+# Counters per INSERT statement (five parameters each).
+EXPOSURE_BATCH_SIZE = 500
+
+
+def exposures_record(
+    *, kind: str, hits: Iterable[tuple[int, int | None]], day: date | None = None
+) -> None:
+    """Adds one to the `kind` counter of `day` (default today) for each (firm id,
+    capability id or None) in `hits`; a pair given twice adds two.
+
+    One INSERT … ON CONFLICT DO UPDATE per 500 counters (plus one when some have no
+    capability, since those rows fall under their own unique index): the database adds
+    to a row another transaction just created instead of failing, on PostgreSQL and on
+    SQLite alike. Rows are written in key order, so that two lists counted at once do
+    not deadlock.
+
+    There is no actor: the counters say how often, never who. Counting must never cost
+    the page or the digest it is part of, so it runs in a savepoint, and a database
+    error is logged and swallowed."""
+    counts = Counter(hits)
+    if not counts:
+        return
+    day = day or Exposure.today()
+    try:
+        with transaction.atomic():
+            _exposure_upsert(
+                sorted((f, c, n) for (f, c), n in counts.items() if c is not None), kind, day
+            )
+            _exposure_upsert(
+                sorted((f, c, n) for (f, c), n in counts.items() if c is None), kind, day
+            )
+    except DatabaseError:
+        logger.warning(
+            "Exposure counters not recorded (%s, %d counters)", kind, len(counts), exc_info=True
+        )
+
+
+def _exposure_upsert(rows: list[tuple[int, int | None, int]], kind: str, day: date) -> None:
+    """Rows all with a capability, or all without one."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    meta = Exposure._meta
+    table = quote(meta.db_table)
+    firm, capability, kind_column, day_column, count = (
+        quote(meta.get_field(name).column)
+        for name in ("firm", "capability", "kind", "day", "count")
+    )
+    if rows[0][1] is None:
+        target = f"({firm}, {kind_column}, {day_column}) WHERE {capability} IS NULL"
+    else:
+        target = (
+            f"({firm}, {capability}, {kind_column}, {day_column}) WHERE {capability} IS NOT NULL"
+        )
+    day_value = connection.ops.adapt_datefield_value(day)
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), EXPOSURE_BATCH_SIZE):
+            batch = rows[start : start + EXPOSURE_BATCH_SIZE]
+            sql = (
+                f"INSERT INTO {table} ({firm}, {capability}, {kind_column}, {day_column}, {count}) "  # noqa: S608 — names from the model
+                f"VALUES {', '.join(['(%s, %s, %s, %s, %s)'] * len(batch))} "
+                f"ON CONFLICT {target} DO UPDATE SET {count} = {table}.{count} + EXCLUDED.{count}"
+            )
+            cursor.execute(
+                sql, [value for f, c, n in batch for value in (f, c, kind, day_value, n)]
+            )
+
+
+def _not_seen_today(*, viewer_id: int, subjects: list[str], day: date) -> list[str]:
+    """Those of `subjects` this viewer has not seen yet on `day`, which are marked seen
+    until the day is over: reloading a page does not count again.
+
+    Each cache key is a keyed hash of the day, the viewer and the subject, and expires
+    with the day: nothing in it names the viewer, and nothing outlives the day. (Two
+    loads at the same instant may both count.) Without the cache (it failed) nothing is
+    counted: the figures may run a little low, never high."""
+    stamp = day.isoformat()
+    keys = {
+        subject: f"exposure-seen:{stamp}:"
+        + salted_hmac("capabilities.exposure", f"{stamp}:{viewer_id}:{subject}").hexdigest()[:32]
+        for subject in subjects
+    }
+    end_of_day = datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+    timeout = max(int((end_of_day - timezone.now()).total_seconds()), 0) + 60
+    try:
+        seen = cache.get_many(list(keys.values()))
+        new = [subject for subject, key in keys.items() if key not in seen]
+        if new:
+            cache.set_many({keys[subject]: 1 for subject in new}, timeout)
+    except Exception:
+        logger.warning("Exposure not counted: the cache did not answer", exc_info=True)
+        return []
+    return new
+
+
+def profile_view_record(*, viewer_id: int, firm_id: int, capability_id: int | None = None) -> None:
+    """Counts a view of a firm's profile (no capability) or of one of its capability
+    pages, once per viewer, page and day. The caller counts only views by verified
+    agency or intermediary staff (permissions.counts_as_agency_view)."""
+    day = Exposure.today()
+    subject = f"profile:{firm_id}:{capability_id or ''}"
+    if _not_seen_today(viewer_id=viewer_id, subjects=[subject], day=day):
+        exposures_record(kind=Exposure.Kind.PROFILE_VIEW, hits=[(firm_id, capability_id)], day=day)
+
+
+def matched_firms_record(
+    *, viewer_id: int, opportunity_id: int, listed: Iterable[tuple[int, int]]
+) -> None:
+    """Counts each firm an opportunity's matched-firms list showed, with the capability
+    it was shown for, as (firm id, capability id), once per viewer, opportunity and firm
+    a day (a firm that joins the list later in the day counts when it does), in one
+    statement for the whole list and two cache round trips."""
+    capability_of = dict(listed)
+    if not capability_of:
+        return
+    day = Exposure.today()
+    subjects = {f"matches:{opportunity_id}:{firm_id}": firm_id for firm_id in capability_of}
+    new = _not_seen_today(viewer_id=viewer_id, subjects=list(subjects), day=day)
+    exposures_record(
+        kind=Exposure.Kind.MATCH,
+        hits=[(subjects[s], capability_of[subjects[s]]) for s in new],
+        day=day,
+    )

@@ -107,6 +107,12 @@ def _csv_safe(value: str) -> str:
 def detail(request, pk):
     capability = get_object_or_404(selectors.capabilities_visible_to(request.user), pk=pk)
     can_edit = permissions.can_edit(request.user, capability)
+    if permissions.counts_as_agency_view(request.user, capability.organization, is_member=can_edit):
+        services.profile_view_record(
+            viewer_id=request.user.pk,
+            firm_id=capability.organization_id,
+            capability_id=capability.pk,
+        )
     return render(
         request,
         "capabilities/detail.html",
@@ -147,9 +153,12 @@ def mine(request):
         for m in org_selectors.memberships_for(request.user)
         if m.organization.kind == Organization.Kind.FIRM
     ]
-    capabilities = selectors.capabilities_editable_by(request.user).order_by(
-        "organization", "-updated_at"
+    capabilities = list(
+        selectors.capabilities_editable_by(request.user).order_by("organization", "-updated_at")
     )
+    exposure = selectors.exposure_of_capabilities([c.pk for c in capabilities])
+    for capability in capabilities:
+        capability.exposure = exposure[capability.pk]
     return render(request, "capabilities/mine.html", {"firms": firms, "capabilities": capabilities})
 
 
@@ -273,6 +282,8 @@ def firm_profile(request, pk):
     capabilities = selectors.capabilities_of_firm(firm, request.user).filter(
         status=Capability.Status.PUBLISHED
     )
+    if permissions.counts_as_agency_view(request.user, firm):
+        services.profile_view_record(viewer_id=request.user.pk, firm_id=firm.pk)
     return render(
         request,
         "capabilities/firm_profile.html",
