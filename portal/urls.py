@@ -17,6 +17,7 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("matching/", include("apps.matching.urls")),
     path("waivers/", include("apps.waivers.urls")),
+    path("insights/", include("apps.insights.urls")),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
 ]
 

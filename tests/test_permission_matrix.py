@@ -73,6 +73,14 @@ organizations:invitation                    invitation_a                     log
 organizations:membership_update             membership_a_mem                 login 405   405   405   405   405   405   405   405
 organizations:membership_remove             membership_a_mem                 login 405   405   405   405   405   405   405   405
 organizations:join_request_decide           join_request_a                   login 405   405   405   405   405   405   405   405
+# An intermediary's partner network: its own staff only (the operator works in the admin).
+organizations:partners                      intermediary                     login 403   403   403   403   403   200   403   403
+organizations:partner_import                intermediary                     login 403   403   403   403   403   200   403   403
+organizations:partner_import_template       intermediary                     login 403   403   403   403   403   200   403   403
+organizations:partner_import_preview        import_inter                     login 403   403   403   403   403   200   403   403
+organizations:partner_remove                partner_inter                    login 405   405   405   405   405   405   405   405
+# The invited firm's landing: to its registration, or its dashboard once it is on the portal.
+organizations:partner_invitation            partner_inter                    login 302   302   302   302   302   302   302   302
 
 # Capabilities. cap_a_agencies is for verified agency, intermediary and regulator staff
 # (the export too); operators see capabilities in the admin only.
@@ -129,6 +137,9 @@ notifications:saved_search_create           -                                log
 notifications:saved_search_delete           search_a                         login 405   405   405   405   405   405   405   405
 notifications:unsubscribe                   unsubscribe_a                    200   200   200   200   200   200   200   200   200
 notifications:unsubscribe                   token=bogus                      400   400   400   400   400   400   400   400   400
+# A tracked e-mail link: no login, a redirect to the opportunity (or the list, when forged).
+notifications:open                          link_a                           302   302   302   302   302   302   302   302   302
+notifications:open                          token=bogus                      302   302   302   302   302   302   302   302   302
 matching:opportunity                        opp_1                            login 403   403   403   200   403   403   403   403
 matching:opportunity                        opp_1_draft                      login 404   404   404   200   404   404   404   404
 
@@ -147,6 +158,17 @@ waivers:history_csv                         waiver_a                         log
 waivers:document                            doc_a                            login 200   200   404   404   404   404   403   403
 waivers:document                            doc_a_submitted                  login 200   200   404   404   404   404   200   403
 waivers:document                            doc_b                            login 404   404   200   404   404   404   403   403
+
+# Dashboards (apps/insights): the agency dashboard for verified agency staff (their own
+# agencies' data), the reviewers' for reviewers and operators; the landing page lists
+# what each may see and refuses those who may see none.
+insights:index                              -                                login 403   403   403   200   200   200   200   200
+insights:agency                             -                                login 403   403   403   200   200   403   403   403
+insights:agency_csv                         chart=funnel                     login 403   403   403   200   200   403   403   403
+insights:review                             -                                login 403   403   403   403   403   403   200   200
+insights:review_csv                         chart=service-level              login 403   403   403   403   403   403   200   200
+insights:intermediary                       intermediary                     login 403   403   403   403   403   200   403   403
+insights:intermediary_csv                   intermediary,chart=reach         login 403   403   403   403   403   200   403   403
 
 # The language switch (/i18n/setlang/).
 set_language                                -                                405   405   405   405   405   405   405   405   405
@@ -219,6 +241,12 @@ organizations:invitation                    invitation_a                     log
 organizations:membership_update             membership_a_mem                 login 403   302   403   403   403   403   403   403
 organizations:membership_remove             membership_a_mem                 login 302   302   403   403   403   403   403   403
 organizations:join_request_decide           join_request_a                   login 403   302   403   403   403   403   403   403
+organizations:partners                      intermediary                     login 403   403   403   403   403   200   403   403
+organizations:partner_import                intermediary                     login 403   403   403   403   403   200   403   403
+organizations:partner_import_template       intermediary                     login 405   405   405   405   405   405   405   405
+organizations:partner_import_preview        import_inter                     login 403   403   403   403   403   302   403   403
+organizations:partner_remove                partner_inter                    login 403   403   403   403   403   302   403   403
+organizations:partner_invitation            partner_inter                    login 405   405   405   405   405   405   405   405
 
 # Capabilities. cap_a_agencies is for verified agency, intermediary and regulator staff
 # (the export too); operators see capabilities in the admin only.
@@ -262,6 +290,7 @@ notifications:settings                      -                                log
 notifications:saved_search_create           -                                login 302   302   302   302   302   302   302   302
 notifications:saved_search_delete           search_a                         login 302   404   404   404   404   404   404   404
 notifications:unsubscribe                   unsubscribe_a                    200   200   200   200   200   200   200   200   200
+notifications:open                          link_a                           405   405   405   405   405   405   405   405   405
 matching:opportunity                        opp_1                            login 403   403   403   200   403   403   403   403
 
 # Export-control requests. Outside the firm, 404; reviewers read them (drafts included)
@@ -276,6 +305,15 @@ waivers:action                              waiver_a                         log
 waivers:letter                              waiver_a_denied                  login 200   200   404   404   404   404   200   404
 waivers:history_csv                         waiver_a                         login 200   200   404   404   404   404   404   404
 waivers:document                            doc_a                            login 200   200   404   404   404   404   403   403
+
+# Dashboards: read-only.
+insights:index                              -                                login 405   405   405   405   405   405   405   405
+insights:agency                             -                                login 405   405   405   405   405   405   405   405
+insights:agency_csv                         chart=funnel                     login 405   405   405   405   405   405   405   405
+insights:review                             -                                login 405   405   405   405   405   405   405   405
+insights:review_csv                         chart=service-level              login 405   405   405   405   405   405   405   405
+insights:intermediary                       intermediary                     login 405   405   405   405   405   405   405   405
+insights:intermediary_csv                   intermediary,chart=reach         login 405   405   405   405   405   405   405   405
 
 # The language switch (/i18n/setlang/).
 set_language                                -                                302   302   302   302   302   302   302   302   302
@@ -390,6 +428,7 @@ question_a           a_mem a_eco ag_1
 search_a             a_mem
 target_ag_1          ag_1
 target_inter         ag_1 inter
+partner_inter        inter
 waiver_a             a_mem a_eco revwr
 waiver_a_submitted   a_mem a_eco revwr
 waiver_b             b_mem revwr
@@ -410,6 +449,7 @@ SHOWN_ON = {
     "search_a": ("notifications:settings", "-", "a_mem"),
     "target_ag_1": ("opportunities:target", "opp_1", "ag_1"),
     "target_inter": ("opportunities:target", "opp_1", "inter"),
+    "partner_inter": ("organizations:partners", "intermediary", "inter"),
     "waiver_a": ("waivers:detail", "waiver_a", "a_eco"),
     "waiver_a_submitted": ("waivers:history_csv", "waiver_a_submitted", "revwr"),
     "waiver_b": ("waivers:detail", "waiver_b", "b_mem"),

@@ -141,3 +141,136 @@ def test_an_admin_changelist_costs_the_same_queries_for_one_row_or_many(
     assert len(few_response.context["cl"].result_list) == 1
     assert rows >= 2, f"{name}: the data give {rows} row(s); the check is void"
     assert many <= few, f"{name}: {few} queries for one row, {many} for {rows}"
+
+
+# The dashboards aggregate in the database: their cost does not grow with the rows behind
+# them. Each is fetched on the worlds' data, then again after adding many opportunities,
+# responses (with their events) and export-control requests (with their audit trail).
+DASHBOARDS = [
+    ("agency dashboard", "ag_1", "insights:agency", {}),
+    ("agency CSV", "ag_1", "insights:agency_csv", {"chart": "funnel"}),
+    ("review dashboard", "revwr", "insights:review", {}),
+    ("review CSV", "super", "insights:review_csv", {"chart": "days-to-decision"}),
+    # "@name": the pk of the world's object `name`.
+    ("intermediary dashboard", "inter", "insights:intermediary", {"pk": "@intermediary"}),
+    ("intermediary CSV", "inter", "insights:intermediary_csv",
+     {"pk": "@intermediary", "chart": "reach-by-opportunity"}),
+    ("partner network", "inter", "organizations:partners", {"pk": "@intermediary"}),
+    ("partner import preview", "inter", "organizations:partner_import_preview",
+     {"pk": "@import_inter"}),
+]  # fmt: skip
+
+
+def _much_more_data(world, count=25):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.notifications.models import LinkOpen
+    from apps.opportunities.models import Follow, Response, ResponseEvent, Target
+    from apps.organizations.models import PartnerImport, Partnership
+    from apps.waivers.models import WaiverEvent, WaiverRequest
+    from tests.capabilities.factories import CapabilityFactory
+    from tests.factories import MembershipFactory, OrganizationFactory
+    from tests.opportunities.factories import OpportunityFactory
+
+    now = timezone.now()
+    agency = world.objects["agency_1"]
+    intermediary = world.objects["intermediary"]
+    partner_import = world.objects["import_inter"]
+    import_rows = list(partner_import.rows)
+    template = world.objects["waiver_a_denied"]
+    for i in range(count):
+        firm = OrganizationFactory()
+        CapabilityFactory(organization=firm, areas=["satellites" if i % 2 else "hypersonics"])
+        opportunity = OpportunityFactory(
+            organization=agency,
+            areas=["satellites" if i % 2 else "hypersonics"],
+            published_at=now - timedelta(days=i * 10),
+            export_authorization_required=bool(i % 3),
+        )
+        response = Response.objects.create(
+            opportunity=opportunity,
+            organization=firm,
+            body="More.",
+            status="invited" if i % 2 else "received",
+            attachment="responses/more.pdf" if i % 3 else "",
+            attachment_is_controlled=bool(i % 3),
+            submitted_at=opportunity.published_at + timedelta(days=i % 7 + 1),
+        )
+        ResponseEvent.objects.create(response=response, from_status="received", to_status="invited")
+        # The intermediary's network grows, and it targets each new opportunity at it.
+        Partnership.objects.create(
+            intermediary=intermediary,
+            firm=firm,
+            name=f"Partner {i}",
+            email=f"partner{i}@example.jp",
+            corporate_number=firm.corporate_number,
+        )
+        Target.objects.create(
+            opportunity=opportunity, firm=firm, targeted_by_organization=intermediary
+        )
+        member = MembershipFactory(organization=firm).user
+        Follow.objects.create(user=member, opportunity=opportunity)
+        LinkOpen.objects.create(user=member, opportunity=opportunity)
+        import_rows.append(
+            {
+                "line": i + 2,
+                "name": f"Imported {i}",
+                "email": f"imported{i}@example.jp",
+                "corporate_number": firm.corporate_number if i % 2 else f"{i}",
+                "errors": [] if i % 2 else ["Not a number."],
+            }
+        )
+        request = WaiverRequest.objects.create(
+            firm=firm,
+            capability=template.capability,
+            receiving_agency=agency,
+            consignee="c",
+            end_user="u",
+            end_use="e",
+            technology="t",
+            classification="listed" if i % 2 else "not_listed",
+            status="submitted" if i % 4 else "denied",
+            submitted_at=now - timedelta(days=i * 9),
+            created_by=template.created_by,
+        )
+        WaiverEvent.objects.create(
+            request=request,
+            kind="transition",
+            action="submit",
+            to_status="submitted",
+            created_at=now - timedelta(days=i * 9 + 30),
+        )
+        if not i % 4:
+            WaiverEvent.objects.create(
+                request=request,
+                kind="transition",
+                action="deny",
+                to_status="denied",
+                created_at=now - timedelta(days=i * 9),
+            )
+    PartnerImport.objects.filter(pk=partner_import.pk).update(rows=import_rows)
+
+
+@pytest.mark.parametrize(
+    ("name", "role", "url_name", "kwargs"), DASHBOARDS, ids=[d[0] for d in DASHBOARDS]
+)
+def test_a_dashboard_costs_the_same_queries_with_more_data(
+    worlds, db, name, role, url_name, kwargs
+):
+    from django.db import transaction
+
+    world = worlds[0]
+    client = world.client(role)
+    kwargs = {
+        key: world.objects[value[1:]].pk if str(value).startswith("@") else value
+        for key, value in kwargs.items()
+    }
+    url = reverse(url_name, kwargs=kwargs)
+    _response, few = fetch(client, url)
+    with transaction.atomic():
+        _much_more_data(world)
+        _response, many = fetch(client, url)
+        transaction.set_rollback(True)
+    assert many <= few, f"{name}: {few} queries, then {many} with more data"

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "apps.matching",
     "apps.notifications",
     "apps.waivers",
+    "apps.insights",
 ]
 
 MIDDLEWARE = [

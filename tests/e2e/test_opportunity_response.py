@@ -152,3 +152,12 @@ def test_an_agency_posts_and_targets_and_a_firm_responds_and_is_invited_to_pitch
     journey.step(office, "firm sees the invitation")
     response.refresh_from_db()
     assert response.status == Response.Status.INVITED
+
+    # The agency's charts count the response and the invitation.
+    desk.goto(site + "/opportunities/agency/")
+    desk.get_by_role("link", name=tr(lang, "Charts and figures")).click()
+    funnel = desk.locator("#chart-funnel")
+    expect(funnel.locator("svg")).to_be_visible()
+    funnel.locator("summary").click()
+    expect(funnel.locator("tr", has_text=tr(lang, "Invited to pitch"))).to_contain_text("1")
+    journey.step(desk, "agency charts")

@@ -216,6 +216,12 @@ def test_a_waiver_is_filed_reviewed_with_mfa_approved_and_opens_the_attachment(
     waiver.refresh_from_db()
     assert waiver.status == S.APPROVED
 
+    # The reviewers' dashboard counts the decision.
+    admin2.goto(site + "/insights/review/")
+    decisions = admin2.locator("#chart-decisions-by-classification")
+    expect(decisions.locator("svg")).to_be_visible()
+    journey.step(admin2, "review dashboard")
+
     # Until the officer acknowledges the conditions, the agency still cannot open it.
     desk.reload()
     expect(desk.locator("main")).to_contain_text(tr(lang, "Held pending export authorization"))

@@ -227,6 +227,24 @@ def build_world(tag: str = "") -> World:
         note_en=f"A member of our network {marker('target_inter')}",
     )
 
+    # The intermediary's partner network (firm B, on the portal), an uploaded file of
+    # partners waiting for its preview, and firm A's member's tracked e-mail link.
+    objects["partner_inter"] = organization_services.partner_add(
+        intermediary=intermediary,
+        actor=users["inter"],
+        name=f"Firm B {marker('partner_inter')}",
+        email=f"contact@firm-b{tag}.example",
+        corporate_number=firm_b.corporate_number,
+    )
+    objects["import_inter"], _errors = organization_services.partner_import_upload(
+        intermediary=intermediary,
+        actor=users["inter"],
+        filename="partners.csv",
+        data=f"name,email,corporate_number\nFirm A,a@firm-a{tag}.example,"
+        f"{firm_a.corporate_number}\n".encode(),
+    )
+    objects["link_a"] = notification_services.link_token(users["a_mem"].pk, opportunity.pk)
+
     # Responses: firm A's solution brief with a controlled attachment (held from the
     # agency: no authorization is in effect), and firm B's expression of interest.
     objects["resp_a"] = opportunity_services.response_submit(
