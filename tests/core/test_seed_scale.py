@@ -47,6 +47,27 @@ def test_it_creates_what_was_asked_with_progress_and_a_second_run_adds_nothing()
     assert counts()[2] == 600
 
 
+def test_intermediaries_get_networks_that_their_dashboard_counts():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.insights import outreach
+    from apps.organizations.models import Partnership
+
+    seed()
+    intermediary = Organization.objects.filter(kind="intermediary").first()
+    partners = Partnership.objects.filter(intermediary=intermediary)
+    assert partners.count() == 40  # every firm, in a population of 40
+    assert not partners.filter(firm__isnull=True).exists()
+    reach = outreach.reach(intermediary, since=timezone.now() - timedelta(days=365))
+    assert reach and all(row.counts["targeted"] > 0 for row in reach)
+    assert sum(row.counts["opened"] for row in reach) > 0
+    before = Partnership.objects.count()
+    seed()
+    assert Partnership.objects.count() == before
+
+
 def test_the_data_is_bilingual_varied_and_found_by_search():
     seed()
     opportunities = Opportunity.objects.all()

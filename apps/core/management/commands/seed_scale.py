@@ -5,7 +5,8 @@ production-sized catalogue:
 
 Firms with members, agencies and intermediaries (apps/organizations/scale.py), published
 capabilities (apps/capabilities/scale.py), opportunities with responses and follows
-(apps/opportunities/scale.py) and digest subscriptions (apps/notifications/scale.py), all
+(apps/opportunities/scale.py), digest subscriptions and intermediaries' partner networks
+with their targeting and e-mail link openings (apps/notifications/scale.py), all
 written in bulk batches with progress. Idempotent per --seed: a second run with the same
 seed creates only what is missing."""
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         step["capabilities"].seed(plan, orgs["firms"])
         step["opportunities"].seed(plan, orgs["agencies"], orgs["firms"])
         step["notifications"].seed(plan, orgs["firms"])
+        step["notifications"].seed_outreach(plan, orgs["intermediaries"], orgs["firms"])
         from django.db import connection
 
         if connection.vendor == "postgresql" and connection.get_autocommit():
