@@ -14,6 +14,7 @@ from apps.capabilities.filters import CapabilityFilter
 from apps.capabilities.forms import CapabilityForm
 from apps.capabilities.models import TRL_DEFINITIONS, Capability
 from apps.core.pagination import CappedPaginator
+from apps.core.text import csv_safe
 from apps.core.uploads import download_name
 from apps.organizations import selectors as org_selectors
 from apps.organizations.models import Organization
@@ -81,27 +82,20 @@ def export_csv(request):
         firm = capability.organization
         writer.writerow(
             [
-                capability.pk, _csv_safe(firm.name_en), _csv_safe(firm.name_ja),
+                capability.pk, csv_safe(firm.name_en), csv_safe(firm.name_ja),
                 firm.corporate_number or "",
                 firm.prefecture_label,
-                _csv_safe(capability.title_en), _csv_safe(capability.title_ja),
-                _csv_safe(capability.summary_en), _csv_safe(capability.summary_ja),
+                csv_safe(capability.title_en), csv_safe(capability.title_ja),
+                csv_safe(capability.summary_en), csv_safe(capability.summary_ja),
                 "; ".join(area.slug for area in capability.areas.all()), capability.trl,
                 "yes" if capability.is_dual_use else "no", capability.export_control_status,
-                _csv_safe(capability.control_list_item), _csv_safe(capability.keywords),
+                csv_safe(capability.control_list_item), csv_safe(capability.keywords),
                 capability.visibility,
                 capability.published_at.isoformat() if capability.published_at else "",
                 request.build_absolute_uri(capability.get_absolute_url()),
             ]
         )  # fmt: skip
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; defuse them."""
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value
 
 
 def detail(request, pk):

@@ -16,6 +16,15 @@ def strip_control_characters(value: str) -> str:
     return value.translate(CONTROL_CHARACTERS)
 
 
+def csv_safe(value) -> str:
+    """Spreadsheets run cells that start with = + - @ (or a tab or carriage return) as
+    formulas; defuse them for every CSV the portal writes."""
+    value = "" if value is None else str(value)
+    if value and value[0] in "=+-@\t\r":
+        return "'" + value
+    return value
+
+
 def normalize_text(value: str | None) -> str:
     if value is None:
         return ""

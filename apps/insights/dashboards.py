@@ -436,16 +436,18 @@ def network_by_prefecture(scope: Scope) -> Chart:
 
     counts = outreach.network_by_prefecture(scope.intermediary)
     ordered = [value for value in Prefecture.values if value in counts]
-    if "" in counts:
-        ordered.append("")
+    ordered += [k for k in (outreach.NO_PREFECTURE, outreach.NOT_ON_PORTAL) if k in counts]
+    other = {
+        outreach.NO_PREFECTURE: gettext("No address given yet"),
+        outreach.NOT_ON_PORTAL: gettext("Not on the portal yet"),
+    }
     return Chart(
         slug="network-by-prefecture",
         title=gettext("Your network by prefecture"),
         description=gettext("Partner firms by the prefecture of their registered address."),
         label_heading=gettext("Prefecture"),
         labels=[
-            choice_label(Prefecture, value) if value else gettext("Not on the portal yet")
-            for value in ordered
+            other[value] if value in other else choice_label(Prefecture, value) for value in ordered
         ],
         series=[Series(gettext("Partners"), tuple(counts[value] for value in ordered))],
         kind=HORIZONTAL_BAR,
@@ -531,7 +533,8 @@ def network_responses(scope: Scope) -> Chart:
         slug="network-responses",
         title=gettext("Responses of your network, month by month"),
         description=gettext(
-            "Responses by your partner firms to opportunities you targeted at them, and to others."
+            "Responses by your partner firms to opportunities you targeted at them, by name "
+            "or through your network, and to others."
         ),
         label_heading=gettext("Month"),
         labels=[_month_label(month) for month in months],

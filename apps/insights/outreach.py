@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Max, Q, Value
+from django.db.models import Count, Exists, Max, OuterRef, Q, Value
 from django.db.models.functions import StrIndex, Substr, TruncMonth
 
 from apps.capabilities.models import Capability
@@ -73,18 +73,28 @@ def network_by_area(intermediary: Organization) -> list[tuple[TechnologyArea, in
     return sorted(result, key=lambda pair: (-pair[1], pair[0].name))
 
 
+NOT_ON_PORTAL = "not-on-portal"
+NO_PREFECTURE = ""
+
+
 def network_by_prefecture(intermediary: Organization) -> dict[str, int]:
-    """Partners by the prefecture of their firm: "" for firms not on the portal yet (or
-    without a prefecture)."""
+    """Partners by the prefecture of their firm; NOT_ON_PORTAL for invited firms not
+    registered yet, NO_PREFECTURE for registered firms that have not given their address."""
     rows = (
         Partnership.objects.filter(intermediary=intermediary)
         .values("firm__prefecture")
-        .annotate(partners=Count("pk"))
+        .annotate(
+            on_portal=Count("pk", filter=Q(firm__isnull=False)),
+            invited=Count("pk", filter=Q(firm__isnull=True)),
+        )
         .order_by()
     )
     counts: dict[str, int] = defaultdict(int)
     for row in rows:
-        counts[row["firm__prefecture"] or ""] += row["partners"]
+        if row["on_portal"]:
+            counts[row["firm__prefecture"] or NO_PREFECTURE] += row["on_portal"]
+        if row["invited"]:
+            counts[NOT_ON_PORTAL] += row["invited"]
     return dict(counts)
 
 
@@ -203,18 +213,25 @@ def reach(intermediary: Organization, *, since: datetime, limit: int = REACH_LIM
 
 def network_responses_by_month(intermediary: Organization, *, since: datetime) -> dict:
     """Responses by partner firms, per month (Tokyo): to opportunities the intermediary
-    targeted at them, and to others. {month date: {"targeted": n, "other": n}}."""
+    targeted at the responding firm by name or through its network, and to others.
+    {month date: {"targeted": n, "other": n}}."""
     partner_firms = Partnership.objects.filter(
         intermediary=intermediary, firm__isnull=False
     ).values("firm_id")
-    targeted = Target.objects.filter(targeted_by_organization=intermediary).values("opportunity_id")
+    targeted_at_it = Exists(
+        Target.objects.filter(
+            targeted_by_organization=intermediary,
+            opportunity_id=OuterRef("opportunity_id"),
+            firm_id=OuterRef("organization_id"),
+        )
+    )
     rows = (
         Response.objects.filter(organization_id__in=partner_firms, created_at__gte=since)
-        .annotate(month=TruncMonth("created_at", tzinfo=TOKYO))
+        .annotate(month=TruncMonth("created_at", tzinfo=TOKYO), targeted_at_it=targeted_at_it)
         .values("month")
         .annotate(
-            targeted=Count("pk", filter=Q(opportunity_id__in=targeted)),
-            other=Count("pk", filter=~Q(opportunity_id__in=targeted)),
+            targeted=Count("pk", filter=Q(targeted_at_it=True)),
+            other=Count("pk", filter=Q(targeted_at_it=False)),
         )
         .order_by("month")
     )

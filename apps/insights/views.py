@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from apps.core.text import csv_safe
 from apps.insights import dashboards, permissions, selectors
 from apps.organizations.models import Organization
 from apps.waivers.models import tokyo_today
@@ -178,12 +179,3 @@ def _csv(chart, name: str) -> HttpResponse:
     for label, values in chart.rows():
         writer.writerow([csv_safe(label), *("" if v is None else v for v in values)])
     return response
-
-
-def csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ (or a tab or carriage return) as
-    formulas; defuse them (as apps.capabilities.views does)."""
-    value = str(value)
-    if value and value[0] in "=+-@\t\r":
-        return "'" + value
-    return value

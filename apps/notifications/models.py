@@ -40,7 +40,8 @@ class Subscription(TimeStampedModel):
         help_text=_(
             "Links to opportunities in our e-mails pass through the portal, which counts, "
             "per opportunity, that you opened it. Those who targeted the opportunity at "
-            "your firm see how many firms opened it, never who. Untick to get plain links "
+            "your firm see how many of the firms they targeted opened it, not which; if "
+            "they targeted your firm alone, the count tells them. Untick to get plain links "
             "and be counted no more. We never use tracking pixels."
         ),
     )

@@ -37,15 +37,35 @@ def alert_targeted(sender, opportunity_id, target_id, **kwargs):
     services.alerts_create(
         user_ids=_members_of_firms(firm_ids),
         event=f"targeted:{target_id}",
-        payload={
-            "opportunity_id": opportunity_id,
-            "reason": "targeted",
-            # Who brought it and why, in both languages: the e-mail picks the reader's.
-            "by_en": target.targeted_by_organization.name_en,
-            "by_ja": target.targeted_by_organization.name_ja,
-            "note_en": target.note_en,
-            "note_ja": target.note_ja,
-        },
+        payload=_targeted_payload(opportunity_id, target),
+    )
+
+
+def _targeted_payload(opportunity_id: int, target: Target) -> dict:
+    return {
+        "opportunity_id": opportunity_id,
+        "reason": "targeted",
+        # Who brought it and why, in both languages: the e-mail picks the reader's.
+        "by_en": target.targeted_by_organization.name_en,
+        "by_ja": target.targeted_by_organization.name_ja,
+        "note_en": target.note_en,
+        "note_ja": target.note_ja,
+    }
+
+
+@receiver(signals.opportunity_targeted_at_network, dispatch_uid="notifications.network")
+def alert_targeted_network(sender, opportunity_id, target_ids, **kwargs):
+    """One alert for the members of every partner firm a network targeting reached (the
+    rows share their note)."""
+    targets = list(
+        Target.objects.select_related("targeted_by_organization").filter(pk__in=target_ids)
+    )
+    if not targets:
+        return
+    services.alerts_create(
+        user_ids=_members_of_firms([t.firm_id for t in targets]),
+        event=f"targeted-network:{min(t.pk for t in targets)}",
+        payload=_targeted_payload(opportunity_id, targets[0]),
     )
 
 

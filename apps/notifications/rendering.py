@@ -78,7 +78,8 @@ def tracked_links(text: str, *, site: str, user_id: int, opportunity_ids) -> str
     wanted = {str(pk) for pk in opportunity_ids}
     if not wanted:
         return text
-    prefix, suffix = reverse("opportunities:detail", args=[0]).split("0", 1)
+    sentinel = "987654321"
+    prefix, suffix = reverse("opportunities:detail", args=[int(sentinel)]).split(sentinel, 1)
     open_prefix, open_suffix = reverse("notifications:open", args=["TOKEN"]).split("TOKEN")
     pattern = re.compile(
         re.escape(site + prefix) + r"(\d+)" + re.escape(suffix) + r"(?=[\"'\s<)]|$)"

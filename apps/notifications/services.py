@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import get_connection
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.http import QueryDict
 from django.utils import timezone
@@ -110,21 +110,34 @@ def link_open(*, token: str, count: bool = True) -> int | None:
         return None
     if not Opportunity.objects.filter(pk=opportunity_id).exists():
         return None
-    allowed = User.objects.filter(pk=user_id).exclude(subscription__track_links=False)
-    if count and allowed.exists():
-        now = timezone.now()
-        updated = LinkOpen.objects.filter(user_id=user_id, opportunity_id=opportunity_id).update(
-            last_opened_at=now, times=F("times") + 1
-        )
-        if not updated:
-            with contextlib.suppress(IntegrityError), transaction.atomic():
-                LinkOpen.objects.create(
-                    user_id=user_id,
-                    opportunity_id=opportunity_id,
-                    first_opened_at=now,
-                    last_opened_at=now,
-                )
+    if count:
+        _link_open_record(user_id, opportunity_id)
     return opportunity_id
+
+
+def _link_open_record(user_id: int, opportunity_id: int) -> None:
+    """One statement: insert or count again, only if the user exists and has not turned
+    link tracking off (checked in the same statement, so that an opening racing with the
+    opt-out is not kept). The same SQL on PostgreSQL and SQLite."""
+    from apps.accounts.models import User
+
+    opened = LinkOpen._meta.db_table
+    users = User._meta.db_table
+    subscriptions = Subscription._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {opened} (user_id, opportunity_id, first_opened_at, last_opened_at, times)
+            SELECT u.id, %s, %s, %s, 1 FROM {users} u
+            WHERE u.id = %s AND NOT EXISTS (
+                SELECT 1 FROM {subscriptions} s WHERE s.user_id = u.id AND NOT s.track_links
+            )
+            ON CONFLICT (user_id, opportunity_id)
+            DO UPDATE SET last_opened_at = excluded.last_opened_at, times = {opened}.times + 1
+            """,  # noqa: S608 - table names from the models, values as parameters
+            [opportunity_id, now, now, user_id],
+        )
 
 
 def unsubscribe_token(user: User) -> str:

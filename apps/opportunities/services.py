@@ -276,6 +276,58 @@ def target_add(
     return target
 
 
+@transaction.atomic
+def target_network_add(
+    *,
+    opportunity: Opportunity,
+    actor: User,
+    on_behalf_of: Organization,
+    firm_ids,
+    note_en: str = "",
+    note_ja: str = "",
+) -> list[int]:
+    """Target an opportunity at partner firms of an intermediary's network (chosen by the
+    caller, e.g. selectors.network_firms), in bulk: one row per firm not yet targeted by
+    the intermediary, and one alert for all of them. Returns the new rows' ids."""
+    if not permissions.can_target_on_behalf_of(actor, opportunity, on_behalf_of):
+        raise PermissionDenied(_("You may not target this opportunity."))
+    if on_behalf_of.kind != Organization.Kind.INTERMEDIARY:
+        raise ValidationError(_("Only an intermediary has a partner network."))
+    now = timezone.now()
+    Target.objects.bulk_create(
+        [
+            Target(
+                opportunity=opportunity,
+                firm_id=firm_id,
+                targeted_by=actor,
+                targeted_by_organization=on_behalf_of,
+                note_en=note_en,
+                note_ja=note_ja,
+                via_network=True,
+                created_at=now,
+            )
+            for firm_id in sorted(set(firm_ids))
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,  # already targeted (by another colleague, meanwhile): kept
+    )
+    created = list(
+        Target.objects.filter(
+            opportunity=opportunity,
+            targeted_by_organization=on_behalf_of,
+            firm_id__in=firm_ids,
+            created_at=now,
+        ).values_list("pk", flat=True)
+    )
+    if created and opportunity.status == Opportunity.Status.PUBLISHED:
+        signals.send_on_commit(
+            signals.opportunity_targeted_at_network,
+            opportunity_id=opportunity.pk,
+            target_ids=created,
+        )
+    return created
+
+
 def follow(*, opportunity: Opportunity, user: User) -> Follow:
     return Follow.objects.get_or_create(user=user, opportunity=opportunity)[0]
 

@@ -6,6 +6,7 @@ from django.dispatch import Signal
 opportunity_published = Signal()  # opportunity_id
 opportunity_amended = Signal()  # opportunity_id, amendment_id
 opportunity_targeted = Signal()  # opportunity_id, target_id
+opportunity_targeted_at_network = Signal()  # opportunity_id, target_ids (one per firm)
 question_answered = Signal()  # opportunity_id, question_id
 response_submitted = Signal()  # response_id
 response_status_changed = Signal()  # response_id, event_id

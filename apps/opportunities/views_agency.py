@@ -133,7 +133,7 @@ def target(request, pk):
     if not permissions.can_manage(request.user, opportunity):
         # An intermediary sees its own outreach, not the agency's or other intermediaries'.
         visible_targets = visible_targets.filter(targeted_by_organization__in=organizations)
-    targets = list(visible_targets)
+    targets = _collapse_others_networks(list(visible_targets), organizations)
     for item in targets:
         item.area_label = area_names.get(item.area_id, "")
     return render(
@@ -147,6 +147,24 @@ def target(request, pk):
             "can_manage": permissions.can_manage(request.user, opportunity),
         },
     )
+
+
+def _collapse_others_networks(targets: list, organizations) -> list:
+    """Another organization's network targeting shows as one line ("12 partner firms of
+    X"): its partner list is its own."""
+    own = {organization.pk for organization in organizations}
+    shown, summaries = [], {}
+    for target in targets:
+        if target.via_network and target.targeted_by_organization_id not in own:
+            summary = summaries.get(target.targeted_by_organization_id)
+            if summary is None:
+                summary = summaries[target.targeted_by_organization_id] = target
+                summary.network_count = 0
+                shown.append(summary)
+            summary.network_count += 1
+        else:
+            shown.append(target)
+    return shown
 
 
 def _target_all(actor, opportunity: Opportunity, data: dict) -> tuple[int, int]:
@@ -172,8 +190,13 @@ def _target_all(actor, opportunity: Opportunity, data: dict) -> tuple[int, int]:
             "note_en": data["note_en"],
             "note_ja": data["note_ja"],
         }
-        for firm in {firm.pk: firm for firm in [*firms, *partners]}.values():
-            services.target_add(firm=firm, via_network=firm.pk in network_ids, **common)
+        for firm in {firm.pk: firm for firm in firms}.values():
+            services.target_add(firm=firm, **common)
+        if partners:
+            chosen = {firm.pk for firm in firms}
+            services.target_network_add(
+                firm_ids=[pk for pk in network_ids if pk not in chosen], **common
+            )
         for area in areas:
             services.target_add(area=area, **common)
     chosen_firms = {firm.pk for firm in firms} | network_ids

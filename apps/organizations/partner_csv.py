@@ -17,6 +17,7 @@ from apps.organizations.validators import normalize_corporate_number, validate_c
 MAX_BYTES = 1024 * 1024
 MAX_ROWS = 2000
 NAME_MAX_LENGTH = 200
+EMAIL_MAX_LENGTH = 254  # Partnership.email
 
 # Header spellings people use, after NFKC, lower case and with spaces, hyphens and
 # underscores removed; Japanese spreadsheets are usually headed in Japanese.
@@ -87,6 +88,8 @@ def _check_row(values: dict[str, str]) -> list[str]:
     else:
         try:
             EmailValidator()(values["email"])
+            if len(values["email"]) > EMAIL_MAX_LENGTH:
+                raise ValidationError("too long")
         except ValidationError:
             errors.append(_("“%(value)s” is not an e-mail address.") % {"value": values["email"]})
     if not values["corporate_number"]:
@@ -121,10 +124,10 @@ def parse(data: bytes) -> ParsedFile:
     reader = csv.reader(io.StringIO(text), dialect)
     try:
         lines = [(reader.line_num, row) for row in reader]
-    except csv.Error as error:
+    except csv.Error:
         parsed.errors.append(
-            _("The file could not be read as CSV near line %(line)d: %(error)s")
-            % {"line": reader.line_num, "error": error}
+            _("The file could not be read as CSV near line %(line)d: check its quotes.")
+            % {"line": reader.line_num}
         )
         return parsed
     lines = [(number, row) for number, row in lines if any(cell.strip() for cell in row)]

@@ -132,6 +132,8 @@ def organization_update(*, organization: Organization, actor: User, **fields) ->
     _check_email_domain(organization, actor)
     organization.full_clean()
     organization.save()
+    if organization.kind == Organization.Kind.FIRM and organization.corporate_number:
+        partnerships_link_firm(firm=organization)
     return organization
 
 
@@ -437,14 +439,20 @@ def partner_add(
     number = normalize_corporate_number(corporate_number)
     if Partnership.objects.filter(intermediary=intermediary, corporate_number=number).exists():
         raise ValidationError({"corporate_number": _("This firm is already in your network.")})
-    partnership = _partnership_new(
-        intermediary=intermediary,
-        actor=actor,
-        name=name,
-        email=email,
-        number=number,
-        language=language,
-    )
+    try:
+        with transaction.atomic():
+            partnership = _partnership_new(
+                intermediary=intermediary,
+                actor=actor,
+                name=name,
+                email=email,
+                number=number,
+                language=language,
+            )
+    except IntegrityError as error:  # added at the same moment by a colleague or an import
+        raise ValidationError(
+            {"corporate_number": _("This firm is already in your network.")}
+        ) from error
     tasks.send_partner_invitation.delay_on_commit(partnership_id=partnership.pk)
     return partnership
 
@@ -463,15 +471,24 @@ def partner_send_invitation(*, partnership_id: int) -> None:
         .filter(pk=partnership_id)
         .first()
     )
-    if partnership is None or partnership.sent_at is not None:
+    if partnership is None:
         return
-    send_templated_mail(
-        template_prefix="organizations/email/partner_invitation",
-        to=[partnership.email],
-        context={"partnership": partnership, "intermediary": partnership.intermediary},
-        language=partnership.language,
-    )
-    Partnership.objects.filter(pk=partnership.pk).update(sent_at=timezone.now())
+    # Claim the sending first, so that a task delivered twice sends one e-mail; a failed
+    # send gives the claim back for the retry.
+    if not Partnership.objects.filter(pk=partnership.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    ):
+        return
+    try:
+        send_templated_mail(
+            template_prefix="organizations/email/partner_invitation",
+            to=[partnership.email],
+            context={"partnership": partnership, "intermediary": partnership.intermediary},
+            language=partnership.language,
+        )
+    except Exception:
+        Partnership.objects.filter(pk=partnership.pk).update(sent_at=None)
+        raise
 
 
 @transaction.atomic
@@ -521,20 +538,41 @@ def partner_import_confirm(*, partner_import: PartnerImport, actor: User, langua
     _require_network_manager(actor, partner_import.intermediary)
     if partner_import.imported_at is not None:
         raise ValidationError(_("This file was already imported."))
-    added = []
-    for row in selectors.partner_import_preview(partner_import):
-        if row["action"] not in (selectors.PartnerAction.INVITE, selectors.PartnerAction.LINK):
-            continue
-        added.append(
-            _partnership_new(
-                intermediary=partner_import.intermediary,
-                actor=actor,
-                name=row["name"],
-                email=row["email"],
-                number=row["corporate_number"],
-                language=language,
+    rows = [
+        row
+        for row in selectors.partner_import_preview(partner_import)
+        if row["action"] in (selectors.PartnerAction.INVITE, selectors.PartnerAction.LINK)
+    ]
+    # The rows were checked when the file was read (partner_csv): written in bulk.
+    firms = dict(
+        Organization.objects.filter(
+            kind=Organization.Kind.FIRM,
+            corporate_number__in=[row["corporate_number"] for row in rows],
+        ).values_list("corporate_number", "pk")
+    )
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            added = Partnership.objects.bulk_create(
+                [
+                    Partnership(
+                        intermediary=partner_import.intermediary,
+                        firm_id=firms.get(row["corporate_number"]),
+                        joined_at=now if row["corporate_number"] in firms else None,
+                        name=row["name"],
+                        email=row["email"],
+                        corporate_number=row["corporate_number"],
+                        invited_by=actor,
+                        language=language,
+                    )
+                    for row in rows
+                ],
+                batch_size=1000,
             )
-        )
+    except IntegrityError as error:  # a colleague added one of the firms meanwhile
+        raise ValidationError(
+            _("Your network changed while you were checking the file: look at it again.")
+        ) from error
     partner_import.imported_at = timezone.now()
     partner_import.imported_count = len(added)
     partner_import.save(update_fields=["imported_at", "imported_count", "updated_at"])

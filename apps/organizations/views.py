@@ -326,9 +326,10 @@ def _firm_managed_by(user, pk) -> Organization:
     return organization
 
 
-def _partner_initial(partner) -> dict:
+def _partner_initial(partner, user) -> dict:
     """What an intermediary's invitation tells of the firm: its name (in the field of its
-    script), its Corporate Number, and the invitee's e-mail domain unless it is free mail."""
+    script), its Corporate Number, and the invitee's e-mail domain when the user signed up
+    with an address there (a firm declares only its owner's own domain)."""
     is_japanese = any(
         "\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in partner.name
     )
@@ -336,8 +337,8 @@ def _partner_initial(partner) -> dict:
         "corporate_number": partner.corporate_number,
         "name_ja" if is_japanese else "name_en": partner.name,
     }
-    domain = partner.email.rsplit("@", 1)[-1]
-    if not _is_free(domain):
+    domain = partner.email.rsplit("@", 1)[-1].lower()
+    if domain == user.email_domain and not _is_free(domain):
         initial["email_domain"] = domain
     return initial
 
@@ -372,7 +373,7 @@ def onboarding(request):
         if suggested_firm is None and not _is_free(user.email_domain):
             initial["email_domain"] = user.email_domain
         if partner is not None:
-            initial.update(_partner_initial(partner))
+            initial.update(_partner_initial(partner, user))
         form = FirmRegistrationForm(initial=initial)
     # Joining the colleague's firm, or continuing one's own, comes first; registering
     # another firm stays one click away.

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -74,7 +75,7 @@ def partner_list(request, pk):
             "page": page,
             "partners": page.object_list,
             "query": query,
-            "pagination_query": f"q={query}" if query else "",
+            "pagination_query": urlencode({"q": query}) if query else "",
             "counts": selectors.network_counts(intermediary),
         },
     )

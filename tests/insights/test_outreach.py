@@ -142,7 +142,17 @@ def test_another_intermediary_sees_only_its_own_targeting(world):
 def test_the_network_by_area_and_prefecture(world):
     by_area = {area.slug: count for area, count in outreach.network_by_area(world["council"])}
     assert by_area == {"biotechnologies": 2, "space-technologies": 1}
-    assert outreach.network_by_prefecture(world["council"]) == {"13": 1, "27": 1, "": 1}
+    assert outreach.network_by_prefecture(world["council"]) == {
+        "13": 1,
+        "27": 1,
+        outreach.NOT_ON_PORTAL: 1,  # C, invited
+    }
+    firm_e = OrganizationFactory(prefecture="")
+    Partnership.objects.create(
+        intermediary=world["council"], firm=firm_e, name="E", email="e@x.example",
+        corporate_number=firm_e.corporate_number,
+    )  # fmt: skip
+    assert outreach.network_by_prefecture(world["council"])[outreach.NO_PREFECTURE] == 1
 
 
 def test_responses_of_the_network_by_month(world):

@@ -168,3 +168,32 @@ def test_turning_tracking_off_gives_plain_links_and_forgets_past_openings(
     # An old tracked link still works, and counts nothing now.
     client.get(reverse("notifications:open", args=[services.link_token(reader.pk, second.pk)]))
     assert not LinkOpen.objects.filter(user=reader).exists()
+
+
+def test_a_large_network_is_targeted_in_a_few_queries_with_one_alert_per_member(
+    client, staff, intermediary, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from apps.notifications.models import Delivery
+
+    members = [partner(intermediary, f"Firm{n} K.K.", "satellites")[1] for n in range(30)]
+    opportunity = OpportunityFactory()
+    client.force_login(staff)
+    # One targeting row and one alert per firm would take well over 400 queries here.
+    with django_assert_max_num_queries(100), django_capture_on_commit_callbacks(execute=True):
+        target_network(client, staff, intermediary, opportunity)
+    assert Target.objects.filter(via_network=True).count() == 30
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(m.email for m in members)
+    assert Delivery.objects.values("period").distinct().count() == 1
+
+
+def test_the_agency_sees_a_network_targeting_as_one_line_not_the_partner_list(
+    client, staff, intermediary, network, django_capture_on_commit_callbacks
+):
+    opportunity = OpportunityFactory()
+    target_network(client, staff, intermediary, opportunity)
+    agency_staff = MembershipFactory(organization=opportunity.organization).user
+    client.force_login(agency_staff)
+    page = client.get(reverse("opportunities:target", args=[opportunity.pk])).content.decode()
+    so_far = page.split('id="targets-title"', 1)[1]  # the table, not the form's choices
+    assert "2 partner firms of Japan Dual-Use Council" in so_far
+    assert "Orbit Works" not in so_far and "Bio Labs" not in so_far

@@ -3,6 +3,7 @@ preview, the invitation e-mail, and the invited firm's filled-in registration.""
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -155,6 +156,12 @@ def test_import_previews_every_row_then_imports_the_good_ones_in_one_go(
 
 
 def test_an_import_is_all_or_nothing(intermediary, staff, monkeypatch):
+    """A failure part-way (here: the database refuses the second row) leaves no partner
+    and the file still to import."""
+    from django.db import IntegrityError
+
+    from apps.organizations.models import Partnership as PartnershipModel
+
     partner_import, errors = services.partner_import_upload(
         intermediary=intermediary,
         actor=staff,
@@ -164,17 +171,15 @@ def test_an_import_is_all_or_nothing(intermediary, staff, monkeypatch):
         ).encode(),
     )
     assert errors == []
-    calls = []
-    original = services._partnership_new
+    manager = PartnershipModel.objects
+    original = manager.bulk_create
 
-    def fail_on_second(**kwargs):
-        calls.append(kwargs["number"])
-        if len(calls) == 2:
-            raise RuntimeError("the database went away")
-        return original(**kwargs)
+    def first_then_fail(objects, **kwargs):
+        original(objects[:1], **kwargs)
+        raise IntegrityError("duplicate key value violates unique constraint")
 
-    monkeypatch.setattr(services, "_partnership_new", fail_on_second)
-    with pytest.raises(RuntimeError):
+    monkeypatch.setattr(manager, "bulk_create", first_then_fail)
+    with pytest.raises(ValidationError, match="Your network changed"):
         services.partner_import_confirm(partner_import=partner_import, actor=staff, language="en")
     assert Partnership.objects.count() == 0
     partner_import.refresh_from_db()
