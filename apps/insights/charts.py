@@ -29,6 +29,7 @@ from xml.etree import ElementTree
 import pygal
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from pygal.style import Style
 
 BAR = "bar"
 HORIZONTAL_BAR = "horizontal_bar"
@@ -130,6 +131,9 @@ def render_svg(chart: Chart) -> SafeString:
     graph = _KINDS[chart.kind](
         js=[],
         css=[],
+        # The sizes insights.css draws the text at, so that pygal leaves room for it.
+        style=Style(label_font_size=LABEL_PX, major_label_font_size=LABEL_PX, legend_font_size=14),
+        margin_left=MARGIN + _wide_text_room(chart.labels) if chart.kind in HORIZONTAL else None,
         disable_xml_declaration=True,
         no_prefix=True,
         width=800,
@@ -150,7 +154,7 @@ def render_svg(chart: Chart) -> SafeString:
         show_x_guides=chart.kind in HORIZONTAL,
         value_formatter=chart.format,
         no_data_text=chart.empty_text or _("No data yet"),
-        margin=16,
+        margin=MARGIN,
         spacing=12,
         min_scale=4,
         max_scale=8,
@@ -179,6 +183,18 @@ def render_svg(chart: Chart) -> SafeString:
     tree.insert(0, title)
     markup = ElementTree.tostring(tree, encoding="unicode", short_empty_elements=True)
     return mark_safe(markup)
+
+
+LABEL_PX = 13
+MARGIN = 16
+
+
+def _wide_text_room(labels) -> int:
+    """pygal sizes a label as 0.6 em per character; a Japanese character takes a whole
+    em. The extra room the longest-running Japanese label needs."""
+    if not labels:
+        return 0
+    return int(max(sum(0.45 * LABEL_PX for ch in label if ord(ch) > 0x2E7F) for label in labels))
 
 
 def _legend_columns(chart: Chart) -> int | None:
