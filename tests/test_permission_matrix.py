@@ -79,6 +79,8 @@ organizations:partner_import                intermediary                     log
 organizations:partner_import_template       intermediary                     login 403   403   403   403   403   200   403   403
 organizations:partner_import_preview        import_inter                     login 403   403   403   403   403   200   403   403
 organizations:partner_remove                partner_inter                    login 405   405   405   405   405   405   405   405
+# A firm's owner takes it out of a network (firm B's owner is not among the roles).
+organizations:partner_leave                 partner_inter                    login 405   405   405   405   405   405   405   405
 # The invited firm's landing: to its registration, or its dashboard once it is on the portal.
 organizations:partner_invitation            partner_inter                    login 302   302   302   302   302   302   302   302
 
@@ -246,6 +248,7 @@ organizations:partner_import                intermediary                     log
 organizations:partner_import_template       intermediary                     login 405   405   405   405   405   405   405   405
 organizations:partner_import_preview        import_inter                     login 403   403   403   403   403   302   403   403
 organizations:partner_remove                partner_inter                    login 403   403   403   403   403   302   403   403
+organizations:partner_leave                 partner_inter                    login 403   403   403   403   403   403   403   403
 organizations:partner_invitation            partner_inter                    login 405   405   405   405   405   405   405   405
 
 # Capabilities. cap_a_agencies is for verified agency, intermediary and regulator staff

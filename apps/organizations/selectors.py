@@ -174,6 +174,14 @@ def partner_import_preview(partner_import: PartnerImport) -> list[dict]:
     return preview
 
 
+def networks_of_firm(firm: Organization) -> QuerySet[Partnership]:
+    return (
+        Partnership.objects.filter(firm=firm)
+        .select_related("intermediary")
+        .order_by("intermediary__name_en", "intermediary__name_ja", "pk")
+    )
+
+
 def search_partners(partners: QuerySet[Partnership], query: str) -> QuerySet[Partnership]:
     from django.db.models import Q
 

@@ -463,6 +463,15 @@ def partner_remove(*, partnership: Partnership, actor: User) -> None:
     partnership.delete()
 
 
+@transaction.atomic
+def partner_leave(*, partnership: Partnership, actor: User) -> None:
+    """A firm's owner takes the firm out of an intermediary's network (its targeting
+    already made stays; no new network targeting reaches the firm)."""
+    if partnership.firm_id is None or not permissions.can_manage(actor, partnership.firm):
+        raise PermissionDenied(_("Only an owner of the firm can leave a network."))
+    partnership.delete()
+
+
 def partner_send_invitation(*, partnership_id: int) -> None:
     from apps.core.email import send_templated_mail
 

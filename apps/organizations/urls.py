@@ -47,6 +47,11 @@ urlpatterns = [
         name="partner_remove",
     ),
     path(
+        "organizations/networks/<int:pk>/leave/",
+        views_network.partner_leave,
+        name="partner_leave",
+    ),
+    path(
         "organizations/partner-invitations/<slug:token>/",
         views_network.partner_invitation,
         name="partner_invitation",

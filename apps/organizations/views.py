@@ -117,6 +117,7 @@ def organization_detail(request, pk):
             invitations=selectors.open_invitations_of(organization),
             join_requests=selectors.pending_join_requests_of(organization),
             invite_form=InvitationForm(),
+            networks=selectors.networks_of_firm(organization),
         )
     return render(request, "organizations/organization_detail.html", context)
 

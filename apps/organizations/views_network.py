@@ -95,6 +95,23 @@ def partner_remove(request, pk):
 
 
 @login_required
+@require_POST
+def partner_leave(request, pk):
+    partnership = get_object_or_404(
+        Partnership.objects.select_related("intermediary", "firm"), pk=pk
+    )
+    if partnership.firm is None or not permissions.can_manage(request.user, partnership.firm):
+        raise PermissionDenied
+    services.partner_leave(partnership=partnership, actor=request.user)
+    messages.success(
+        request,
+        _("%(firm)s has left the partner network of %(intermediary)s.")
+        % {"firm": partnership.firm.name, "intermediary": partnership.intermediary.name},
+    )
+    return redirect(partnership.firm)
+
+
+@login_required
 def partner_import(request, pk):
     intermediary = _network(request.user, pk)
     errors: list[str] = []

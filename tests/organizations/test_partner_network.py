@@ -327,3 +327,24 @@ def test_the_preview_costs_the_same_queries_for_few_or_many_rows(
 
     preview(1)
     preview(200)
+
+
+def test_a_firm_owner_takes_the_firm_out_of_a_network(client, intermediary, staff, registered_firm):
+    from apps.organizations.models import Membership
+
+    owner = MembershipFactory(organization=registered_firm, role=Membership.Role.OWNER).user
+    colleague = MembershipFactory(organization=registered_firm).user
+    partnership = services.partner_add(
+        intermediary=intermediary, actor=staff, name="Orbit", email="x@orbit.example",
+        corporate_number=registered_firm.corporate_number,
+    )  # fmt: skip
+    client.force_login(owner)
+    page = client.get(reverse("organizations:detail", args=[registered_firm.pk])).content.decode()
+    assert "Japan Dual-Use Council" in page and "Leave this network" in page
+    leave = reverse("organizations:partner_leave", args=[partnership.pk])
+    client.force_login(colleague)
+    assert client.post(leave).status_code == 403
+    assert Partnership.objects.filter(pk=partnership.pk).exists()
+    client.force_login(owner)
+    assert client.post(leave).status_code == 302
+    assert not Partnership.objects.filter(pk=partnership.pk).exists()
