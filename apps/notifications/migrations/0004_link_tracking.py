@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
             name="track_links",
             field=models.BooleanField(
                 default=True,
-                help_text="Links to opportunities in our e-mails pass through the portal, which counts, per opportunity, that you opened it. Those who targeted the opportunity at your firm see how many firms opened it, never who. Untick to get plain links and be counted no more. We never use tracking pixels.",
+                help_text="Links to opportunities in our e-mails pass through the portal, which counts, per opportunity, that you opened it. Those who targeted the opportunity at your firm see how many of the firms they targeted opened it, not which; if they targeted your firm alone, the count tells them. Untick to get plain links and be counted no more. We never use tracking pixels.",
                 verbose_name="count the opportunities I open from these e-mails",
             ),
         ),
