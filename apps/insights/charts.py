@@ -134,6 +134,7 @@ def render_svg(chart: Chart) -> SafeString:
         # The sizes insights.css draws the text at, so that pygal leaves room for it.
         style=Style(label_font_size=LABEL_PX, major_label_font_size=LABEL_PX, legend_font_size=14),
         margin_left=MARGIN + _wide_text_room(chart.labels) if chart.kind in HORIZONTAL else None,
+        margin_bottom=_bottom_room(chart),
         disable_xml_declaration=True,
         no_prefix=True,
         width=800,
@@ -195,6 +196,18 @@ def _wide_text_room(labels) -> int:
     if not labels:
         return 0
     return int(max(sum(0.45 * LABEL_PX for ch in label if ord(ch) > 0x2E7F) for label in labels))
+
+
+def _bottom_room(chart: Chart) -> int:
+    """Rotated Japanese month labels run lower than pygal reckons, and each row of the
+    legend needs a little more than it leaves: room for both, so that nothing is cut."""
+    room = MARGIN
+    if _rotation(chart):
+        room += _wide_text_room(chart.labels) // 2
+    if len(chart.series) > 1:
+        columns = _legend_columns(chart) or 1
+        room += 12 * -(-len(chart.series) // columns)
+    return room
 
 
 def _legend_columns(chart: Chart) -> int | None:
