@@ -133,7 +133,7 @@ def target(request, pk):
     if not permissions.can_manage(request.user, opportunity):
         # An intermediary sees its own outreach, not the agency's or other intermediaries'.
         visible_targets = visible_targets.filter(targeted_by_organization__in=organizations)
-    targets = _collapse_others_networks(list(visible_targets), organizations)
+    targets = _collapse_networks(list(visible_targets))
     for item in targets:
         item.area_label = area_names.get(item.area_id, "")
     return render(
@@ -149,13 +149,13 @@ def target(request, pk):
     )
 
 
-def _collapse_others_networks(targets: list, organizations) -> list:
-    """Another organization's network targeting shows as one line ("12 partner firms of
-    X"): its partner list is its own."""
-    own = {organization.pk for organization in organizations}
+def _collapse_networks(targets: list) -> list:
+    """Network targeting shows as one line per intermediary ("120 partner firms of X"):
+    the partner list is the intermediary's own (its network page lists it), and a
+    network of thousands would make a page of thousands of rows."""
     shown, summaries = [], {}
     for target in targets:
-        if target.via_network and target.targeted_by_organization_id not in own:
+        if target.via_network:
             summary = summaries.get(target.targeted_by_organization_id)
             if summary is None:
                 summary = summaries[target.targeted_by_organization_id] = target

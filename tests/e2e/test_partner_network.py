@@ -89,7 +89,11 @@ def test_an_intermediary_imports_partners_targets_them_and_watches_the_reach(
     journey.step(desk, "targeting the network")
     desk.get_by_role("button", name=exactly(tr(lang, "Target"))).click()
     expect(desk.locator(".messages")).to_be_visible()
-    expect(desk.locator("table tbody tr").first).to_contain_text(tr(lang, "Partner"))
+    with translation.override(lang):
+        summary = ngettext(
+            "%(count)s partner firm of %(name)s", "%(count)s partner firms of %(name)s", 1
+        ) % {"count": 1, "name": shown(intermediary, "name", lang)}
+    expect(desk.locator("table tbody tr").first).to_contain_text(summary)
 
     # The partner firm's member gets the alert, opens the tracked link, follows, responds.
     alert = next(m for m in smtp_settings.messages if m["To"] == member.email)
