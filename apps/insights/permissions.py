@@ -31,3 +31,11 @@ def can_view_intermediary_dashboard(user, intermediary: Organization) -> bool:
 
 def intermediaries_for_dashboard(user) -> list[Organization]:
     return org_permissions.networks_of(user)
+
+
+def has_any_dashboard(user) -> bool:
+    return bool(
+        can_view_review_dashboard(user)
+        or agencies_for_dashboard(user)
+        or intermediaries_for_dashboard(user)
+    )

@@ -262,3 +262,20 @@ def test_a_first_response_on_the_day_of_publication_is_drawn_not_called_missing(
         series=[Series("n", (0,))],
     )  # fmt: skip
     assert counts.is_empty
+
+
+def test_the_navigation_offers_insights_to_those_with_a_dashboard_only(client, world):
+    from django.urls import reverse
+
+    from tests.factories import AgencyFactory
+
+    index = reverse("insights:index")
+    people = {
+        "intermediary staff": (MembershipFactory(organization=world["council"]).user, True),
+        "agency staff": (MembershipFactory(organization=AgencyFactory()).user, True),
+        "firm member": (MembershipFactory(organization=OrganizationFactory()).user, False),
+    }
+    for name, (user, expected) in people.items():
+        client.force_login(user)
+        page = client.get(reverse("organizations:dashboard")).content.decode()
+        assert (f'href="{index}"' in page) is expected, name

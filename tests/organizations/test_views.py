@@ -166,7 +166,7 @@ def test_dashboard_query_count_does_not_grow_with_memberships(
         MembershipFactory(
             user=user, organization=OrganizationFactory(corporate_number=corporate_number(900 + n))
         )
-    with django_assert_max_num_queries(14) as few:
+    with django_assert_max_num_queries(15) as few:
         client.get(reverse("organizations:dashboard"))
     for n in range(10):
         MembershipFactory(
