@@ -31,10 +31,39 @@ class Fragments:
         self._joined: dict[tuple, str] = {}  # a few whole lists, the most recent ones
         self._unsubscribe = reverse("notifications:unsubscribe", args=["TOKEN"])
         self.settings_path = reverse("notifications:settings")
+        # Links to opportunities, as the items render them, and the recipients' own links.
+        sentinel = "987654321"
+        self._detail = reverse("opportunities:detail", args=[int(sentinel)]).split(sentinel, 1)
+        self._open = reverse("notifications:open", args=["TOKEN"]).split("TOKEN", 1)
+        self._link_patterns: dict[str, re.Pattern] = {}
 
     def unsubscribe_path(self, token: str) -> str:
         """reverse() once per block; signed tokens are URL-safe as they are."""
         return self._unsubscribe.replace("TOKEN", token)
+
+    def tracked_links(self, text: str, *, site: str, user_id: int, opportunity_ids) -> str:
+        """The links to the given opportunities in `text` (as the shared fragments render
+        them) replaced by the recipient's own signed links, which count the opening."""
+        from apps.notifications.services import link_token
+
+        wanted = {str(pk) for pk in opportunity_ids}
+        if not wanted:
+            return text
+        pattern = self._link_patterns.get(site)
+        if pattern is None:
+            prefix, suffix = self._detail
+            pattern = self._link_patterns[site] = re.compile(
+                re.escape(site + prefix) + r"(\d+)" + re.escape(suffix) + r"(?=[\"'\s<)]|$)"
+            )
+        open_prefix, open_suffix = self._open
+
+        def replace(match):
+            if match.group(1) not in wanted:
+                return match.group(0)
+            token = link_token(user_id, int(match.group(1)))
+            return f"{site}{open_prefix}{token}{open_suffix}"
+
+        return pattern.sub(replace, text)
 
     def join(self, name: str, items, *, site_url: str, html: bool) -> str:
         """The items rendered with template `name`, one after the other. Recipients with
@@ -68,30 +97,6 @@ def message_id(delivery: Delivery) -> str:
     site = settings.SITE_URL.rstrip("/")
     domain = site.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "kakehashi"
     return f"<delivery-{delivery.pk}.{delivery.period.replace(':', '-')}@{domain}>"
-
-
-def tracked_links(text: str, *, site: str, user_id: int, opportunity_ids) -> str:
-    """The links to the given opportunities in `text` (as the shared fragments render
-    them) replaced by the recipient's own signed links, which count the opening."""
-    from apps.notifications.services import link_token
-
-    wanted = {str(pk) for pk in opportunity_ids}
-    if not wanted:
-        return text
-    sentinel = "987654321"
-    prefix, suffix = reverse("opportunities:detail", args=[int(sentinel)]).split(sentinel, 1)
-    open_prefix, open_suffix = reverse("notifications:open", args=["TOKEN"]).split("TOKEN")
-    pattern = re.compile(
-        re.escape(site + prefix) + r"(\d+)" + re.escape(suffix) + r"(?=[\"'\s<)]|$)"
-    )
-
-    def replace(match):
-        if match.group(1) not in wanted:
-            return match.group(0)
-        token = link_token(user_id, int(match.group(1)))
-        return f"{site}{open_prefix}{token}{open_suffix}"
-
-    return pattern.sub(replace, text)
 
 
 def compose(
@@ -154,8 +159,8 @@ def compose(
         html = get_template(f"{prefix}.html").render(html_context)
     if track_links and delivery.kind != Delivery.Kind.NOTICE:
         ids = {item.opportunity_id for item in items}
-        text = tracked_links(text, site=site, user_id=user.pk, opportunity_ids=ids)
-        html = tracked_links(html, site=site, user_id=user.pk, opportunity_ids=ids)
+        text = fragments.tracked_links(text, site=site, user_id=user.pk, opportunity_ids=ids)
+        html = fragments.tracked_links(html, site=site, user_id=user.pk, opportunity_ids=ids)
     message = EmailMultiAlternatives(
         subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
         body=text,

@@ -277,6 +277,54 @@ def target_add(
 
 
 @transaction.atomic
+def targets_add(
+    *,
+    opportunity: Opportunity,
+    actor: User,
+    on_behalf_of: Organization,
+    firms=(),
+    areas=(),
+    network: bool = False,
+    network_area=None,
+    note_en: str = "",
+    note_ja: str = "",
+) -> tuple[int, int]:
+    """Target an opportunity at chosen firms and areas and, with `network`, at the
+    intermediary's partner firms (all, or those in `network_area`), all or nothing.
+    Returns how many firms and areas were new for the organization (targeting is
+    idempotent)."""
+    from apps.opportunities import selectors
+
+    firms, areas = list(firms), list(areas)
+    network_ids = (
+        {firm.pk for firm in selectors.network_firms(on_behalf_of, area=network_area)}
+        if network
+        else set()
+    )
+    existing = opportunity.targets.filter(targeted_by_organization=on_behalf_of)
+    known_firms = set(existing.filter(firm__isnull=False).values_list("firm_id", flat=True))
+    known_areas = set(existing.filter(area__isnull=False).values_list("area_id", flat=True))
+    common = {
+        "opportunity": opportunity,
+        "actor": actor,
+        "on_behalf_of": on_behalf_of,
+        "note_en": note_en,
+        "note_ja": note_ja,
+    }
+    chosen = {firm.pk: firm for firm in firms}
+    for firm in chosen.values():
+        target_add(firm=firm, **common)
+    if network_ids - set(chosen):
+        target_network_add(firm_ids=sorted(network_ids - set(chosen)), **common)
+    for area in areas:
+        target_add(area=area, **common)
+    return (
+        len((set(chosen) | network_ids) - known_firms),
+        len({area.pk for area in areas} - known_areas),
+    )
+
+
+@transaction.atomic
 def target_network_add(
     *,
     opportunity: Opportunity,

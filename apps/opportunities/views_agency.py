@@ -4,7 +4,6 @@ targeting an opportunity at firms or technology areas."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -114,7 +113,18 @@ def target(request, pk):
         form = TargetForm(request.POST, **form_kwargs)
         if form.is_valid():
             try:
-                added_firms, added_areas = _target_all(request.user, opportunity, form.cleaned_data)
+                data = form.cleaned_data
+                added_firms, added_areas = services.targets_add(
+                    opportunity=opportunity,
+                    actor=request.user,
+                    on_behalf_of=data["on_behalf_of"],
+                    firms=data["firms"],
+                    areas=data["areas"],
+                    network=data.get("network", False),
+                    network_area=data.get("network_area"),
+                    note_en=data["note_en"],
+                    note_ja=data["note_ja"],
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:
@@ -165,45 +175,6 @@ def _collapse_networks(targets: list) -> list:
         else:
             shown.append(target)
     return shown
-
-
-def _target_all(actor, opportunity: Opportunity, data: dict) -> tuple[int, int]:
-    """One services.target_add per chosen firm and area, and one per partner firm when
-    the network is chosen, all or nothing. Returns how many firms and areas were new for
-    the organization (target_add is idempotent)."""
-    organization = data["on_behalf_of"]
-    firms, areas = list(data["firms"]), list(data["areas"])
-    partners = (
-        list(selectors.network_firms(organization, area=data.get("network_area")))
-        if data.get("network")
-        else []
-    )
-    network_ids = {firm.pk for firm in partners}
-    with transaction.atomic():
-        existing = opportunity.targets.filter(targeted_by_organization=organization)
-        known_firms = set(existing.filter(firm__isnull=False).values_list("firm_id", flat=True))
-        known_areas = set(existing.filter(area__isnull=False).values_list("area_id", flat=True))
-        common = {
-            "opportunity": opportunity,
-            "actor": actor,
-            "on_behalf_of": organization,
-            "note_en": data["note_en"],
-            "note_ja": data["note_ja"],
-        }
-        for firm in {firm.pk: firm for firm in firms}.values():
-            services.target_add(firm=firm, **common)
-        if partners:
-            chosen = {firm.pk for firm in firms}
-            services.target_network_add(
-                firm_ids=[pk for pk in network_ids if pk not in chosen], **common
-            )
-        for area in areas:
-            services.target_add(area=area, **common)
-    chosen_firms = {firm.pk for firm in firms} | network_ids
-    return (
-        len(chosen_firms - known_firms),
-        len({area.pk for area in areas} - known_areas),
-    )
 
 
 def _added_message(firms: int, areas: int) -> str:

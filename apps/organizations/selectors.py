@@ -145,6 +145,19 @@ def partners_of(intermediary: Organization) -> QuerySet[Partnership]:
     return Partnership.objects.filter(intermediary=intermediary).select_related("firm")
 
 
+def firm_with_corporate_number(number: str) -> Organization | None:
+    return Organization.objects.filter(kind=Organization.Kind.FIRM, corporate_number=number).first()
+
+
+def firms_by_corporate_number(numbers) -> dict[str, int]:
+    """{Corporate Number: firm id} for those of `numbers` registered on the portal."""
+    return dict(
+        Organization.objects.filter(
+            kind=Organization.Kind.FIRM, corporate_number__in=list(numbers)
+        ).values_list("corporate_number", "pk")
+    )
+
+
 def partner_import_preview(partner_import: PartnerImport) -> list[dict]:
     """Each row of an uploaded file with what importing it would do now (the network and
     the portal may have changed since the upload). Two queries whatever the file's size."""
@@ -155,11 +168,7 @@ def partner_import_preview(partner_import: PartnerImport) -> list[dict]:
             intermediary_id=partner_import.intermediary_id, corporate_number__in=numbers
         ).values_list("corporate_number", flat=True)
     )
-    on_portal = dict(
-        Organization.objects.filter(
-            kind=Organization.Kind.FIRM, corporate_number__in=numbers
-        ).values_list("corporate_number", "pk")
-    )
+    on_portal = firms_by_corporate_number(numbers)
     preview = []
     for row in rows:
         if row["errors"]:

@@ -405,7 +405,7 @@ def partnerships_link_firm(*, firm: Organization) -> int:
 def _partnership_new(
     *, intermediary: Organization, actor: User, name: str, email: str, number: str, language: str
 ) -> Partnership:
-    firm = Organization.objects.filter(kind=Organization.Kind.FIRM, corporate_number=number).first()
+    firm = selectors.firm_with_corporate_number(number)
     partnership = Partnership(
         intermediary=intermediary,
         firm=firm,
@@ -506,9 +506,7 @@ def partner_accept_invitation(*, partnership: Partnership) -> Partnership:
     (registered by a colleague, say), the partnership names it."""
     partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
     if partnership.firm_id is None:
-        firm = Organization.objects.filter(
-            kind=Organization.Kind.FIRM, corporate_number=partnership.corporate_number
-        ).first()
+        firm = selectors.firm_with_corporate_number(partnership.corporate_number)
         if firm is not None:
             partnership.firm = firm
             partnership.joined_at = timezone.now()
@@ -553,12 +551,7 @@ def partner_import_confirm(*, partner_import: PartnerImport, actor: User, langua
         if row["action"] in (selectors.PartnerAction.INVITE, selectors.PartnerAction.LINK)
     ]
     # The rows were checked when the file was read (partner_csv): written in bulk.
-    firms = dict(
-        Organization.objects.filter(
-            kind=Organization.Kind.FIRM,
-            corporate_number__in=[row["corporate_number"] for row in rows],
-        ).values_list("corporate_number", "pk")
-    )
+    firms = selectors.firms_by_corporate_number(row["corporate_number"] for row in rows)
     now = timezone.now()
     try:
         with transaction.atomic():
