@@ -4,6 +4,7 @@ search columns (the capability directory and the opportunity list)."""
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from apps.core.filtering import LeanFilterSet
 from apps.core.search import filter_by_areas, filter_by_search
 from apps.core.text import normalize_text
 from apps.core.widgets import FastSearchInput, FastSelect
@@ -12,7 +13,7 @@ from apps.taxonomy.selectors import area_choices, area_with_descendants_ids
 QUERY_MAX_LENGTH = 200
 
 
-class AreaAndKeywordFilterMixin(django_filters.FilterSet):
+class AreaAndKeywordFilterMixin(LeanFilterSet):
     """`q` searches both languages (ranked on PostgreSQL: `self._ranked` tells `qs` it may
     order by relevance); `area` includes the chosen area's sub-areas. The model needs an
     `areas` many-to-many to TechnologyArea and the search columns of apps.core.search."""

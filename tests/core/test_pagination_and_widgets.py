@@ -44,7 +44,13 @@ def test_the_list_says_more_than_when_the_count_is_capped(client, monkeypatch):
 
     OpportunityFactory.create_batch(5)
     monkeypatch.setattr(
-        pagination.CappedPaginator.__init__, "__kwdefaults__", {"floor": 3, "lookahead": 0}
+        pagination.CappedPaginator.__init__,
+        "__kwdefaults__",
+        {
+            **pagination.CappedPaginator.__init__.__kwdefaults__,
+            "floor": 3,
+            "lookahead": 0,
+        },
     )
     monkeypatch.setattr("apps.opportunities.views.PAGE_SIZE", 2)
     page = client.get("/opportunities/").content.decode()
@@ -143,3 +149,55 @@ def test_the_area_filter_follows_area_changes_made_anywhere(client):
 def test_the_api_answers_404_for_a_page_that_is_not_there(client, page):
     OpportunityFactory.create_batch(2)
     assert client.get(f"/api/v1/opportunities/?page={page}").status_code == 404
+
+
+FILTER_QUERIES = [
+    (OpportunityFilter, ""),
+    (OpportunityFilter, "q=sar&trl=12&deadline_after=not-a-date&area=nowhere&status=any"),
+    (CapabilityFilter, "trl_min=0&dual_use=maybe&prefecture=13&ordering=newest"),
+]
+
+
+@pytest.mark.parametrize(("filterset_class", "query"), FILTER_QUERIES)
+def test_filter_fields_render_as_the_field_template_does(filterset_class, query):
+    """The list pages' {% filter_fields %} against includes/field.html, field by field,
+    errors and kept values included (whitespace between tags aside)."""
+    import re
+
+    from django.http import QueryDict
+    from django.template import Context, Template
+
+    filterset = filterset_class(QueryDict(query))
+    filterset.is_valid()
+    by_include = Template(
+        '{% for field in form.visible_fields %}{% include "includes/field.html" %}{% endfor %}'
+    ).render(Context({"form": filterset.form}))
+    by_tag = Template("{% load portal_tags %}{% filter_fields form %}").render(
+        Context({"form": filterset.form})
+    )
+
+    def normal(html):
+        return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", html)).strip()
+
+    assert normal(by_tag) == normal(by_include)
+    if query:
+        assert 'class="error"' in by_tag or "selected" in by_tag
+
+
+def test_filter_sets_share_no_filter_field_or_choice():
+    """The filter sets copy their declared filters shallowly (apps/core/filtering.py):
+    what one request changes must not reach the next."""
+    from django.http import QueryDict
+
+    first = OpportunityFilter(QueryDict("status=closed"))
+    second = OpportunityFilter(QueryDict("status=any&agency=999999"))
+    first.filters["agency"].extra["choices"] = [("1", "Changed for one request")]
+    assert ("1", "Changed for one request") not in second.filters["agency"].extra["choices"]
+    assert first.form.fields["status"] is not second.form.fields["status"]
+    assert first.is_valid()
+    assert not second.is_valid()  # an agency that is not in its choices
+    assert "agency" in second.form.errors
+    # Each filter's method resolves on its own filter set.
+    assert first.filters["status"].filter.method.__self__ is first
+    assert second.filters["status"].filter.method.__self__ is second
+    assert getattr(OpportunityFilter.base_filters["status"], "parent", None) is None
