@@ -7,4 +7,8 @@ class CapabilitiesConfig(AppConfig):
     verbose_name = _("Capabilities")
 
     def ready(self):
-        from apps.capabilities import receivers  # noqa: F401 — connects the receivers
+        from django.db.models.signals import post_migrate
+
+        from apps.capabilities import receivers  # also connects the receivers
+
+        post_migrate.connect(receivers.after_migrate, sender=self)

@@ -3,7 +3,7 @@ selectors.capabilities_visible_to(); these answer for one capability."""
 
 from apps.capabilities.models import Capability
 from apps.organizations import permissions as org_permissions
-from apps.organizations.models import Organization
+from apps.organizations.models import Membership, Organization
 
 
 def can_edit(user, capability: Capability) -> bool:
@@ -31,6 +31,25 @@ def sees_agency_only_on(request) -> bool:
     if not hasattr(request, "_sees_agency_only"):
         request._sees_agency_only = sees_agency_only(getattr(request, "user", None))
     return request._sees_agency_only
+
+
+def directory_viewer(request) -> tuple[bool, list[int]]:
+    """(`sees_agency_only_on(request)`, the ids of the user's own firms), from one query
+    of the user's memberships: what the directory's rows depend on."""
+    user = getattr(request, "user", None)
+    rows = []
+    if user is not None and user.is_authenticated:
+        rows = list(
+            Membership.objects.filter(user=user).values_list(
+                "organization_id", "organization__kind", "organization__verification_status"
+            )
+        )
+    request._sees_agency_only = any(
+        kind in Organization.VETTED_KINDS and status == Organization.Verification.VERIFIED
+        for _, kind, status in rows
+    )  # as org_permissions.is_verified_government_side
+    own_firms = sorted(pk for pk, kind, _ in rows if kind == Organization.Kind.FIRM)
+    return request._sees_agency_only, own_firms
 
 
 def can_view(user, capability: Capability) -> bool:

@@ -23,27 +23,36 @@ CARD_FIELDS = (
 """What a directory card shows (templates/capabilities/directory.html)."""
 
 
-def capabilities_visible_to(user, *, sees_agency_only: bool | None = None) -> QuerySet[Capability]:
+def own_firm_ids(user) -> list[int]:
+    """The firms the user is a member of (whose drafts the directory shows them)."""
+    if user is None or not user.is_authenticated:
+        return []
+    return list(
+        Membership.objects.filter(user=user, organization__kind=Organization.Kind.FIRM).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
+def capabilities_visible_to(
+    user, *, sees_agency_only: bool | None = None, own_firms: list[int] | None = None
+) -> QuerySet[Capability]:
     """Rows the directory shows this viewer: published public ones to everyone; published
     agency-only ones to verified agency/intermediary/regulator staff; everything of the
-    viewer's own firms, drafts included. `sees_agency_only` spares a query when the
-    caller already knows it."""
+    viewer's own firms, drafts included. `sees_agency_only` and `own_firms`
+    (`own_firm_ids`) spare queries when the caller already knows them."""
     published = Q(status=Capability.Status.PUBLISHED)
     visible = published & Q(visibility=Capability.Visibility.PUBLIC)
     if sees_agency_only is None:
         sees_agency_only = permissions.sees_agency_only(user)
     if sees_agency_only:
         visible = published
-    if user is not None and user.is_authenticated:
-        # Read first (a short list, empty for agency staff): an OR with a subquery would
-        # keep the database from reading the newest rows straight from an index.
-        own_firms = list(
-            Membership.objects.filter(
-                user=user, organization__kind=Organization.Kind.FIRM
-            ).values_list("organization_id", flat=True)
-        )
-        if own_firms:
-            visible |= Q(organization_id__in=own_firms)
+    # Read first (a short list, empty for agency staff): an OR with a subquery would keep
+    # the database from reading the newest rows straight from an index.
+    if own_firms is None:
+        own_firms = own_firm_ids(user)
+    if own_firms:
+        visible |= Q(organization_id__in=own_firms)
     return _with_related(Capability.objects.filter(visible))
 
 

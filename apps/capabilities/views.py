@@ -1,4 +1,5 @@
 import csv
+import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,10 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from apps.capabilities import permissions, selectors, services
+from apps.capabilities import permissions, receivers, selectors, services
 from apps.capabilities.filters import CapabilityFilter
 from apps.capabilities.forms import CapabilityForm
 from apps.capabilities.models import TRL_DEFINITIONS, Capability
+from apps.core.cards import rendered_cards
+from apps.core.pagecache import request_generation
 from apps.core.pagination import CappedPaginator
 from apps.core.text import csv_safe
 from apps.core.uploads import download_name
@@ -25,10 +28,12 @@ PAGE_SIZE = 20
 
 def directory(request):
     """The capability directory: one URL whose rows depend on who looks."""
+    generation = request_generation(request, receivers.GENERATION)  # before the rows
+    sees_agency_only, own_firms = permissions.directory_viewer(request)
     filterset = CapabilityFilter(
         request.GET or None,
         queryset=selectors.capabilities_visible_to(
-            request.user, sees_agency_only=permissions.sees_agency_only_on(request)
+            request.user, sees_agency_only=sees_agency_only, own_firms=own_firms
         ),
         request=request,
     )
@@ -37,10 +42,25 @@ def directory(request):
     )
     if filterset.is_bound and not filterset.is_valid():
         queryset = queryset.none()
+    # Which rows a viewer sees depends on the filters, on whether they see agency-only
+    # capabilities and on their own firms (their drafts): the count is kept per those.
+    filters = sorted((k, v) for k, vs in request.GET.lists() if k != "page" for v in vs)
+    count_key = hashlib.blake2b(
+        repr((generation, sees_agency_only, own_firms, filters)).encode(),
+        digest_size=12,
+    ).hexdigest()
     page = CappedPaginator(
-        queryset.prefetch_related(None).only(*selectors.CARD_FIELDS), PAGE_SIZE
+        queryset.prefetch_related(None).only(*selectors.CARD_FIELDS),
+        PAGE_SIZE,
+        count_key=f"capabilities:{count_key}",
     ).get_page(request.GET.get("page"))
-    page.object_list = attach_area_badges(page.object_list)
+    cards = rendered_cards(
+        page.object_list,
+        "capabilities/includes/card.html",
+        name="capability",
+        version=generation,
+        prepare=attach_area_badges,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -49,8 +69,9 @@ def directory(request):
         {
             "filter": filterset,
             "page": page,
+            "cards": cards,
             "query": query.urlencode(),
-            "sees_agency_only": permissions.sees_agency_only_on(request),
+            "sees_agency_only": sees_agency_only,
         },
     )
 

@@ -49,6 +49,15 @@ def current_generation(name: str) -> int:
 _GENERATION_SQL = f"SELECT value FROM {ContentGeneration._meta.db_table} WHERE name = %s"  # noqa: S608 — our own table
 
 
+def request_generation(request: HttpRequest, name: str) -> int:
+    """`current_generation(name)`, read once per request (the page cache may have read it
+    already): what a request shows is all of the one generation it read first."""
+    generations = request.__dict__.setdefault("_content_generations", {})
+    if name not in generations:
+        generations[name] = current_generation(name)
+    return generations[name]
+
+
 def bump_generation(name: str) -> None:
     """Call inside the transaction that changes the content: the row lock it takes also
     orders concurrent changes."""
@@ -123,7 +132,7 @@ def cache_anonymous_page(
                 return _cached_response(request, view, args, kwargs)
 
         def _cached_response(request, view, args, kwargs):
-            key = _key(request, name, current_generation(name))
+            key = _key(request, name, request_generation(request, name))
             stored = cache.get(key)
             if stored is not None:
                 stored[HEADER] = "hit"

@@ -6,19 +6,41 @@ once it is in the thousands. `CappedPaginator` counts at most a little past the 
 being shown (at least `floor` rows, and `lookahead` pages beyond the requested one), so
 the count is exact for small results and "more than N" for large ones, and the cost of a
 page no longer grows with the table.
+
+Given a `count_key`, the count is also kept in the shared cache under it: the caller
+names in the key everything the rows depend on (the filters and the version of the
+content, as the opportunity list does with the page cache's generation) and says with
+`count_holds_until` until when the rows can change with the clock alone.
 """
 
+from collections.abc import Callable
+from datetime import datetime
+
+from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.utils import timezone
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, floor=1000, lookahead=10, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        floor: int = 1000,
+        lookahead: int = 10,
+        count_key: str | None = None,
+        count_holds_until: Callable[[], datetime | None] | None = None,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.floor = floor
         self.lookahead = lookahead
+        self.count_key = count_key
+        self.count_holds_until = count_holds_until
         self._wanted = 1
 
     def _limit(self) -> int:
@@ -61,13 +83,28 @@ class CappedPaginator(Paginator):
     @cached_property
     def _counted(self) -> tuple[int, bool]:
         limit = self._limit()
+        key = f"count:{self.count_key}:{limit}" if self.count_key else None
+        if key:
+            kept = cache.get(key)
+            # The moment it holds until is kept with it and checked here, not only left to
+            # the cache's expiry: the clock decides, even a clock set apart from the cache's.
+            if kept is not None and (kept[1] is None or timezone.now() < kept[1]):
+                return kept[0]
         queryset = self.object_list
         if hasattr(queryset, "values"):
             # SELECT COUNT(*) FROM (SELECT id … LIMIT n): stops reading at the cap.
             found = queryset.order_by().values("pk")[: limit + 1].count()
         else:
             found = len(queryset[: limit + 1])
-        return min(found, limit), found > limit
+        counted = (min(found, limit), found > limit)
+        if key:
+            until = self.count_holds_until() if self.count_holds_until else None
+            seconds = 3600
+            if until is not None:
+                seconds = min(seconds, int((until - timezone.now()).total_seconds()))
+            if seconds > 0:
+                cache.set(key, (counted, until), seconds)
+        return counted
 
     @cached_property
     def count(self) -> int:

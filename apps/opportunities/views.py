@@ -1,3 +1,4 @@
+import hashlib
 import zoneinfo
 from pathlib import PurePath
 
@@ -10,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from apps.core.cards import rendered_cards
 from apps.core.errors import TransitionNotAllowed
-from apps.core.pagecache import cache_anonymous_page
+from apps.core.pagecache import cache_anonymous_page, request_generation
 from apps.core.pagination import CappedPaginator
 from apps.core.templatetags.portal_tags import countdown_changes_at
 from apps.core.uploads import download_name
@@ -34,15 +36,32 @@ def public_pages_valid_until(request, response):
     receivers.GENERATION, valid_until=public_pages_valid_until, params=LIST_PARAMS
 )
 def opportunity_list(request):
+    generation = request_generation(request, receivers.GENERATION)  # before the rows
     filterset, queryset = filtered_opportunities(
         request.GET, selectors.opportunities_public_cards(), request
     )
-    page = CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = attach_area_badges(page.object_list)
+    # The count is the same for everyone until an edit (a new generation) or the next
+    # deadline of an open opportunity (when one leaves the open ones).
+    filters = sorted((k, v) for k, vs in request.GET.lists() if k != "page" for v in vs)
+    count_key = hashlib.blake2b(repr((generation, filters)).encode(), digest_size=12).hexdigest()
+    page = CappedPaginator(
+        queryset,
+        PAGE_SIZE,
+        count_key=f"opportunities:{count_key}",
+        count_holds_until=selectors.next_open_deadline,
+    ).get_page(request.GET.get("page"))
     now = timezone.now()
     request.page_changes_at = [
         countdown_changes_at(o.response_deadline, now) for o in page.object_list
     ]
+    cards = rendered_cards(
+        page.object_list,
+        "opportunities/includes/card.html",
+        name="opportunity",
+        version=generation,
+        holds_until=lambda o: countdown_changes_at(o.response_deadline, now),
+        prepare=attach_area_badges,
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -51,6 +70,7 @@ def opportunity_list(request):
         {
             "filter": filterset,
             "page": page,
+            "cards": cards,
             "query": query.urlencode(),
             "can_post": bool(permissions.verified_agencies_of(request.user)),
         },

@@ -1,0 +1,193 @@
+"""The result cards kept in the shared cache (apps/core/cards.py) and the counts kept with
+them (apps/core/pagination.py): a list reads a card it has shown before instead of
+rendering it, and never shows a card or a count from before a change that has committed,
+nor one the clock has moved past. The page cache is off here, so every request renders
+its page; signed-in users are never served stored pages anyway."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from apps.capabilities import views as capability_views
+from apps.capabilities.models import Capability
+from apps.opportunities import services
+from apps.opportunities import views as opportunity_views
+from apps.taxonomy.models import TechnologyArea
+from tests.capabilities.factories import CapabilityFactory
+from tests.factories import AgencyFactory, MembershipFactory, OrganizationFactory, UserFactory
+from tests.opportunities.factories import OpportunityFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/opportunities/"
+DIRECTORY = "/capabilities/"
+
+
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings):
+    settings.PAGE_CACHE = False
+
+
+def cards(response) -> list[str]:
+    assert response.status_code == 200
+    html = response.content.decode()
+    return [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", card)).strip()
+        for card in re.findall(r'<li class="card result">(.*?)</li>', html, re.S)
+    ]
+
+
+def heading(response) -> str:
+    found = re.search(r'<h2 id="results-title"[^>]*>(.*?)</h2>', response.content.decode(), re.S)
+    return found.group(1).strip()
+
+
+def move_clock(monkeypatch, by: timedelta) -> None:
+    real_now = timezone.now
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + by)
+
+
+# --- Opportunity cards ------------------------------------------------------------------
+
+
+def test_a_card_shown_before_is_read_not_rendered_again(client):
+    OpportunityFactory.create_batch(3, areas=["space-technologies"])
+    first = client.get(LIST)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(LIST)
+    assert cards(second) == cards(first)
+    assert len(cards(second)) == 3
+    assert "Space" in cards(second)[0]
+    # The area badges come with the stored cards: the page no longer reads them.
+    assert not any("opportunity_areas" in q["sql"] for q in queries.captured_queries)
+
+
+def test_an_amended_opportunity_shows_its_new_card_at_once(client):
+    opportunity = OpportunityFactory(title_en="Glide body test")
+    staff = MembershipFactory(organization=opportunity.organization, role="owner").user
+    assert "Glide body test" in cards(client.get(LIST))[0]
+    services.opportunity_update(
+        opportunity=opportunity, actor=staff, reason="Clearer title", title_en="Glide body trial"
+    )
+    assert "Glide body trial" in cards(client.get(LIST))[0]
+
+
+def test_a_renamed_agency_or_area_shows_on_every_card_at_once(client):
+    agency = AgencyFactory(name_en="Space Development Office")
+    OpportunityFactory.create_batch(2, organization=agency, areas=["space-technologies"])
+    before = cards(client.get(LIST))
+    assert all("Space Development Office" in card for card in before)
+
+    agency.name_en = "Space Systems Office"
+    agency.save()
+    area = TechnologyArea.objects.get(slug="space-technologies")
+    area.name_en = "Space systems and launch"
+    area.save()
+
+    after = cards(client.get(LIST))
+    assert all("Space Systems Office" in card for card in after)
+    assert all("Space systems and launch" in card for card in after)
+
+
+def test_each_language_and_time_zone_has_its_own_cards(client):
+    OpportunityFactory(
+        title_en="Optical link terminal",
+        title_ja="光通信端末",
+        response_deadline=timezone.now() + timedelta(days=40),
+    )
+    assert "Optical link terminal" in cards(client.get(LIST))[0]
+
+    client.cookies.load({"django_language": "ja"})
+    assert "光通信端末" in cards(client.get(LIST))[0]
+
+    reader = UserFactory(preferred_language="en", time_zone="America/New_York")
+    client.force_login(reader)
+    card = cards(client.get(LIST))[0]
+    assert "Optical link terminal" in card
+    assert re.search(r"\bE[SD]T\b", card), card  # the reader's own zone
+
+
+def test_the_countdown_on_a_card_moves_with_the_clock(client, monkeypatch):
+    OpportunityFactory(response_deadline=timezone.now() + timedelta(days=3, hours=5))
+    assert "3 days left" in cards(client.get(LIST))[0]
+    move_clock(monkeypatch, timedelta(days=1))
+    assert "2 days left" in cards(client.get(LIST))[0]
+    move_clock(monkeypatch, timedelta(days=4))  # past the deadline
+    assert cards(client.get(LIST)) == []
+    assert "passed" in cards(client.get(LIST + "?status=any"))[0]
+
+
+# --- Counts -----------------------------------------------------------------------------
+
+
+def test_the_count_follows_publishing_and_deadlines(client, monkeypatch):
+    monkeypatch.setattr(opportunity_views, "PAGE_SIZE", 1)  # so that the page counts
+    agency = AgencyFactory()
+    OpportunityFactory.create_batch(2, organization=agency)
+    OpportunityFactory(organization=agency, response_deadline=timezone.now() + timedelta(hours=2))
+    assert heading(client.get(LIST)) == "3 opportunities"
+    assert heading(client.get(LIST)) == "3 opportunities"  # the kept count
+
+    OpportunityFactory(organization=agency)
+    assert heading(client.get(LIST)) == "4 opportunities"
+
+    move_clock(monkeypatch, timedelta(hours=3))  # one leaves the open ones
+    assert heading(client.get(LIST)) == "3 opportunities"
+    assert heading(client.get(LIST + "?status=any")) == "4 opportunities"
+
+
+def test_each_viewer_gets_the_count_of_what_they_may_see(client, monkeypatch):
+    monkeypatch.setattr(capability_views, "PAGE_SIZE", 1)
+    firm = OrganizationFactory()
+    CapabilityFactory.create_batch(2)
+    CapabilityFactory(visibility=Capability.Visibility.AGENCIES)
+    CapabilityFactory(organization=firm, status=Capability.Status.DRAFT, published_at=None)
+
+    assert heading(client.get(DIRECTORY + "?trl_min=1")) == "2 capabilities"
+    client.force_login(MembershipFactory(organization=AgencyFactory()).user)
+    assert heading(client.get(DIRECTORY + "?trl_min=1")) == "3 capabilities"
+    client.force_login(MembershipFactory(organization=firm).user)
+    assert heading(client.get(DIRECTORY + "?trl_min=1")) == "3 capabilities"  # its draft
+
+    CapabilityFactory(organization=firm)  # published: everyone's count changes at once
+    client.logout()
+    assert heading(client.get(DIRECTORY + "?trl_min=1")) == "3 capabilities"
+
+
+# --- Capability cards -------------------------------------------------------------------
+
+
+def test_a_capability_card_follows_its_capability_firm_and_areas(client):
+    firm = OrganizationFactory(name_en="Sakura Optics")
+    capability = CapabilityFactory(
+        organization=firm, title_en="Laser terminal", areas=["artificial-intelligence"]
+    )
+    first = cards(client.get(DIRECTORY))[0]
+    assert "Laser terminal" in first
+    assert "Sakura Optics" in first
+
+    capability.title_en = "Laser communication terminal"
+    capability.save()
+    firm.name_en = "Sakura Photonics"
+    firm.save()
+    capability.areas.set(TechnologyArea.objects.filter(slug="space-technologies"))
+
+    card = cards(client.get(DIRECTORY))[0]
+    assert "Laser communication terminal" in card
+    assert "Sakura Photonics" in card
+    space = TechnologyArea.objects.get(slug="space-technologies").name_en
+    assert space in card
+
+
+def test_a_capability_card_shown_before_is_read_not_rendered_again(client):
+    CapabilityFactory.create_batch(3)
+    first = client.get(DIRECTORY)
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(DIRECTORY)
+    assert cards(second) == cards(first)
+    assert len(cards(second)) == 3
+    assert not any("capability_areas" in q["sql"] for q in queries.captured_queries)
