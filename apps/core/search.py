@@ -74,7 +74,7 @@ def raw_tsquery(tokens: list[str]) -> str:
 def filter_by_search(queryset, query: str):
     """Filters a queryset of a model with `search_text` (normalised text) and
     `search_vector` (tsvector, PostgreSQL only) columns. Returns (queryset, ranked); when
-    ranked, rows carry a `search_rank` annotation."""
+    ranked, the queryset may be ordered by a `search_rank` alias."""
     from django.db.models import BooleanField, FloatField
     from django.db.models.expressions import RawSQL
 
@@ -92,7 +92,9 @@ def filter_by_search(queryset, query: str):
                 )
             )
             .filter(search_match=True)
-            .annotate(
+            # An alias, not a selected column: ranking every matching row costs as much as
+            # finding it, and only an order by relevance needs it.
+            .alias(
                 search_rank=RawSQL(  # noqa: S611
                     f"ts_rank({column}, %s::tsquery)", [literal], output_field=FloatField()
                 )
