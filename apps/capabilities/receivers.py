@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from apps.capabilities.models import Capability
-from apps.core.pagecache import bump_generation
+from apps.core.pagecache import bump_generation, bump_generation_after_migrate
 from apps.organizations.models import Organization
 from apps.taxonomy.models import TechnologyArea
 
@@ -48,10 +48,4 @@ def areas_changed(sender, instance, action, reverse, pk_set, **kwargs):
 
 
 def after_migrate(using="default", **kwargs):
-    """Data migrations write through historical models, which send no signals."""
-    from django.db import connections
-
-    from apps.core.models import ContentGeneration
-
-    if ContentGeneration._meta.db_table in connections[using].introspection.table_names():
-        bump_generation(GENERATION)
+    bump_generation_after_migrate(GENERATION, using)

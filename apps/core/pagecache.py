@@ -65,6 +65,13 @@ def bump_generation(name: str) -> None:
         ContentGeneration.objects.get_or_create(name=name, defaults={"value": 1})
 
 
+def bump_generation_after_migrate(name: str, using: str = "default") -> None:
+    """For post_migrate receivers: data migrations write through historical models, which
+    send no signals, so what they changed is new content too (once the table exists)."""
+    if ContentGeneration._meta.db_table in connections[using].introspection.table_names():
+        bump_generation(name)
+
+
 def _cacheable_request(request: HttpRequest) -> bool:
     if not getattr(settings, "PAGE_CACHE", True) or request.method not in ("GET", "HEAD"):
         return False

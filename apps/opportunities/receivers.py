@@ -13,7 +13,7 @@ from django.db.models.signals import (
 )
 from django.dispatch import receiver
 
-from apps.core.pagecache import bump_generation
+from apps.core.pagecache import bump_generation, bump_generation_after_migrate
 from apps.opportunities.filters import verified_agencies
 from apps.opportunities.models import Amendment, Attachment, Opportunity, Question
 from apps.organizations.models import Organization
@@ -71,11 +71,5 @@ def agency_changed(sender, instance, **kwargs):
 
 
 def after_migrate(using="default", **kwargs):
-    """Data migrations write through historical models, which send no signals."""
-    from django.db import connections
-
-    from apps.core.models import ContentGeneration
-
-    if ContentGeneration._meta.db_table in connections[using].introspection.table_names():
-        bump_generation(GENERATION)
+    bump_generation_after_migrate(GENERATION, using)
     verified_agencies.forget()
