@@ -1,5 +1,4 @@
 import csv
-import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +15,7 @@ from apps.capabilities.forms import CapabilityForm
 from apps.capabilities.models import TRL_DEFINITIONS, Capability
 from apps.core.cards import rendered_cards
 from apps.core.pagecache import request_generation
-from apps.core.pagination import CappedPaginator
+from apps.core.pagination import CappedPaginator, list_count_key
 from apps.core.text import csv_safe
 from apps.core.uploads import download_name
 from apps.organizations import selectors as org_selectors
@@ -44,15 +43,10 @@ def directory(request):
         queryset = queryset.none()
     # Which rows a viewer sees depends on the filters, on whether they see agency-only
     # capabilities and on their own firms (their drafts): the count is kept per those.
-    filters = sorted((k, v) for k, vs in request.GET.lists() if k != "page" for v in vs)
-    count_key = hashlib.blake2b(
-        repr((generation, sees_agency_only, own_firms, filters)).encode(),
-        digest_size=12,
-    ).hexdigest()
     page = CappedPaginator(
         queryset.prefetch_related(None).only(*selectors.CARD_FIELDS),
         PAGE_SIZE,
-        count_key=f"capabilities:{count_key}",
+        count_key=list_count_key("capabilities", request, generation, sees_agency_only, own_firms),
     ).get_page(request.GET.get("page"))
     cards = rendered_cards(
         page.object_list,

@@ -13,6 +13,7 @@ content, as the opportunity list does with the page cache's generation) and says
 `count_holds_until` until when the rows can change with the clock alone.
 """
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -22,6 +23,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+
+
+def list_count_key(name: str, request, *scope) -> str:
+    """A `count_key` for a list page: its filters (the query string without `page`, sorted)
+    and `scope`, everything else the rows depend on (a content generation, what the viewer
+    may see)."""
+    filters = sorted((k, v) for k, values in request.GET.lists() if k != "page" for v in values)
+    digest = hashlib.blake2b(repr((scope, filters)).encode(), digest_size=12).hexdigest()
+    return f"{name}:{digest}"
 
 
 class CappedPaginator(Paginator):

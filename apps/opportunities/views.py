@@ -1,4 +1,3 @@
-import hashlib
 import zoneinfo
 from pathlib import PurePath
 
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from apps.core.cards import rendered_cards
 from apps.core.errors import TransitionNotAllowed
 from apps.core.pagecache import cache_anonymous_page, request_generation
-from apps.core.pagination import CappedPaginator
+from apps.core.pagination import CappedPaginator, list_count_key
 from apps.core.templatetags.portal_tags import countdown_changes_at
 from apps.core.uploads import download_name
 from apps.opportunities import access, permissions, receivers, selectors, services, workflow
@@ -42,12 +41,10 @@ def opportunity_list(request):
     )
     # The count is the same for everyone until an edit (a new generation) or the next
     # deadline of an open opportunity (when one leaves the open ones).
-    filters = sorted((k, v) for k, vs in request.GET.lists() if k != "page" for v in vs)
-    count_key = hashlib.blake2b(repr((generation, filters)).encode(), digest_size=12).hexdigest()
     page = CappedPaginator(
         queryset,
         PAGE_SIZE,
-        count_key=f"opportunities:{count_key}",
+        count_key=list_count_key("opportunities", request, generation),
         count_holds_until=selectors.next_open_deadline,
     ).get_page(request.GET.get("page"))
     now = timezone.now()
