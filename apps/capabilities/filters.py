@@ -53,13 +53,16 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
         label=_("Sort by"),
         method="filter_ordering",
         choices=[
+            # Accepted from older links and saved searches, no longer offered: every
+            # match holds all the words and ranks alike (apps.core.search), so it gives
+            # the default order, newest first.
             ("relevance", _("Relevance")),
             ("newest", _("Newest")),
             ("trl_desc", _("Readiness, highest first")),
             ("trl", _("Readiness, lowest first")),
         ],
         empty_label=None,
-        widget=FastSelect,
+        widget=FastSelect(unlisted={"relevance"}),
     )
 
     class Meta:
@@ -74,7 +77,7 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
             del self.filters["export_control"]
 
     def filter_ordering(self, queryset, name, value):
-        return queryset  # applied last, in `qs`, so that relevance can see the search
+        return queryset  # applied last, in `qs`
 
     @property
     def qs(self):
@@ -82,10 +85,6 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
         ordering = (
             self.form.cleaned_data.get("ordering") if hasattr(self.form, "cleaned_data") else ""
         )
-        if ordering in ("", None, "relevance"):
-            if self._ranked:
-                return queryset.order_by("-search_rank", "-published_at", "-pk")
+        if ordering in ("", None, "relevance", "newest"):
             return queryset.order_by("-published_at", "-pk")
-        return queryset.order_by(
-            {"newest": "-published_at", "trl_desc": "-trl", "trl": "trl"}[ordering], "-pk"
-        )
+        return queryset.order_by({"trl_desc": "-trl", "trl": "trl"}[ordering], "-pk")

@@ -31,7 +31,14 @@ def normalize_for_search(text: str) -> str:
 
 
 def tokenize(text: str, *, unigrams: bool = True) -> list[str]:
-    """Tokens of a text: Latin words, and bigrams (plus unigrams) of Japanese runs."""
+    """Tokens of a text: Latin words, and bigrams (plus unigrams) of Japanese runs.
+
+    Without `unigrams` (a query), a Japanese run gives only the bigrams that cover it,
+    every second one and the last (積層造形: 積層, 造形): every text holding the word holds
+    them, and the bigrams in between add no condition a vector without positions could
+    check, only a wrong guess for the planner, which takes them as independent (積層造形's
+    three bigrams made it expect one row in 135 where one in 5 matched, and sort every
+    match instead of walking the list's order)."""
     tokens: list[str] = []
     for cjk, word in _RUNS.findall(normalize_for_search(text)):
         if word:
@@ -39,7 +46,13 @@ def tokenize(text: str, *, unigrams: bool = True) -> list[str]:
             continue
         if len(cjk) == 1 or unigrams:
             tokens.extend(cjk)
-        tokens.extend(cjk[i : i + 2] for i in range(len(cjk) - 1))
+        if unigrams:
+            starts = range(len(cjk) - 1)
+        else:
+            starts = [*range(0, len(cjk) - 1, 2)]
+            if len(cjk) > 2 and len(cjk) % 2:
+                starts.append(len(cjk) - 2)
+        tokens.extend(cjk[i : i + 2] for i in starts)
     return tokens
 
 
@@ -54,7 +67,7 @@ def document_tokens(*texts: str) -> str:
 
 def query_tokens(query: str) -> list[str]:
     """Tokens a query must all match. A Japanese word of two or more characters becomes
-    its bigrams (a one-character word stays a unigram)."""
+    the bigrams covering it (a one-character word stays a unigram)."""
     seen: dict[str, None] = {}
     for token in tokenize(query, unigrams=False):
         seen.setdefault(token, None)
@@ -73,37 +86,30 @@ def raw_tsquery(tokens: list[str]) -> str:
 
 def filter_by_search(queryset, query: str):
     """Filters a queryset of a model with `search_text` (normalised text) and
-    `search_vector` (tsvector, PostgreSQL only) columns. Returns (queryset, ranked); when
-    ranked, the queryset may be ordered by a `search_rank` alias."""
-    from django.db.models import BooleanField, FloatField
+    `search_vector` (tsvector, PostgreSQL only) columns to the rows holding every token.
+
+    There is no relevance to order by: the vectors hold tokens without positions or
+    weights, so every row that holds all of a query's tokens ranks the same (`ts_rank`
+    gives them one value), and ordering by that rank only made the database rank every
+    match before the list's own order could take the first page from an index."""
+    from django.db.models import BooleanField
     from django.db.models.expressions import RawSQL
 
     tokens = query_tokens(query)[:MAX_QUERY_TOKENS]
     if not tokens:
-        return queryset, False
+        return queryset
     if uses_full_text():
         column = f'"{queryset.model._meta.db_table}"."search_vector"'
         literal = raw_tsquery(tokens)
-        queryset = (
-            queryset.alias(
-                # The column names our own table; the query goes in as a parameter.
-                search_match=RawSQL(  # noqa: S611
-                    f"{column} @@ %s::tsquery", [literal], output_field=BooleanField()
-                )
+        return queryset.alias(
+            # The column names our own table; the query goes in as a parameter.
+            search_match=RawSQL(  # noqa: S611
+                f"{column} @@ %s::tsquery", [literal], output_field=BooleanField()
             )
-            .filter(search_match=True)
-            # An alias, not a selected column: ranking every matching row costs as much as
-            # finding it, and only an order by relevance needs it.
-            .alias(
-                search_rank=RawSQL(  # noqa: S611
-                    f"ts_rank({column}, %s::tsquery)", [literal], output_field=FloatField()
-                )
-            )
-        )
-        return queryset, True
+        ).filter(search_match=True)
     for word in normalize_for_search(query).split()[:MAX_QUERY_TOKENS]:
         queryset = queryset.filter(search_text__contains=word)
-    return queryset, False
+    return queryset
 
 
 def area_tokens(area_ids) -> list[str]:

@@ -59,6 +59,12 @@ def _escape(value) -> str:
 
 
 class FastSelect(forms.Select):
+    """`unlisted`: values the field still accepts (from older links) but no longer offers."""
+
+    def __init__(self, attrs=None, choices=(), *, unlisted=()):
+        super().__init__(attrs, choices)
+        self.unlisted = frozenset(unlisted)
+
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
         selected = {str(v) for v in self.format_value(value)}
@@ -71,6 +77,8 @@ class FastSelect(forms.Select):
                     yield "</optgroup>"
                     continue
                 option_value = "" if option_value is None else str(option_value)
+                if option_value in self.unlisted:
+                    continue
                 mark = " selected" if option_value in selected else ""
                 yield f'<option value="{_escape(option_value)}"{mark}>{_escape(label)}</option>'
 

@@ -172,7 +172,8 @@ OPPORTUNITY_FILTER_PARAMETERS = [
         enum=["deadline", "newest", "relevance"],
         default="deadline",
         description="deadline: soonest first; newest: latest published first; "
-        "relevance: best keyword match first (with q).",
+        "relevance: the same as deadline (every result holds all the keywords and they "
+        "rank alike; kept for existing links).",
     ),
 ]
 

@@ -94,10 +94,13 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
         choices=[
             ("deadline", _("Deadline, soonest first")),
             ("newest", _("Newest")),
+            # Accepted from older links and saved searches, no longer offered: every
+            # match holds all the words and ranks alike (apps.core.search), so it gives
+            # the default order.
             ("relevance", _("Relevance")),
         ],
         empty_label=None,
-        widget=FastSelect,
+        widget=FastSelect(unlisted={"relevance"}),
     )
 
     class Meta:
@@ -132,14 +135,12 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
         return queryset.filter(trl_min__lte=value, trl_max__gte=value)
 
     def filter_ordering(self, queryset, name, value):
-        return queryset  # applied in `qs`, after the search has ranked the rows
+        return queryset  # applied in `qs`, after the other filters
 
     @property
     def qs(self):
         queryset = super().qs
         ordering = (getattr(self.form, "cleaned_data", None) or {}).get("ordering") or "deadline"
-        if ordering == "relevance" and self._ranked:
-            return queryset.order_by("-search_rank", "response_deadline", "pk")
         if ordering == "newest":
             return queryset.order_by("-published_at", "-pk")
         return queryset.order_by("response_deadline", "pk")

@@ -14,9 +14,9 @@ QUERY_MAX_LENGTH = 200
 
 
 class AreaAndKeywordFilterMixin(LeanFilterSet):
-    """`q` searches both languages (ranked on PostgreSQL: `self._ranked` tells `qs` it may
-    order by relevance); `area` includes the chosen area's sub-areas. The model needs an
-    `areas` many-to-many to TechnologyArea and the search columns of apps.core.search."""
+    """`q` searches both languages (every word must match); `area` includes the chosen
+    area's sub-areas. The model needs an `areas` many-to-many to TechnologyArea and the
+    search columns of apps.core.search."""
 
     q = django_filters.CharFilter(
         label=_("Keywords"),
@@ -37,7 +37,6 @@ class AreaAndKeywordFilterMixin(LeanFilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._ranked = False
         # A callable's choices are computed at every look (validation, then rendering):
         # once per request is enough.
         self.filters["area"].extra["choices"] = area_choices()
@@ -50,8 +49,7 @@ class AreaAndKeywordFilterMixin(LeanFilterSet):
         value = normalize_text(value)
         if not value:
             return queryset
-        queryset, self._ranked = filter_by_search(queryset, value)
-        return queryset
+        return filter_by_search(queryset, value)
 
     def filter_area(self, queryset, name, value):
         area_ids = area_with_descendants_ids(value)

@@ -112,3 +112,34 @@ def test_directory_query_count_does_not_grow_with_page_size(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("capabilities:directory"))
     assert len(response.context["page"].object_list) == 20
+
+
+def ordered_titles(client, **params):
+    response = client.get(reverse("capabilities:directory"), params)
+    assert response.status_code == 200
+    return [c.title_en or c.title_ja for c in response.context["page"].object_list]
+
+
+def test_a_keyword_search_lists_newest_first_and_older_relevance_links_still_work(
+    client, catalogue
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.capabilities.models import Capability
+
+    now = timezone.now()
+    for days, title in [(30, "Old SAR mast"), (1, "New SAR buoy"), (10, "Mid SAR drone")]:
+        CapabilityFactory(title_en=title, keywords="SAR")
+        Capability.objects.filter(title_en=title).update(published_at=now - timedelta(days=days))
+    Capability.objects.filter(title_en="SAR payload").update(published_at=now - timedelta(days=60))
+    expected = ["New SAR buoy", "Mid SAR drone", "Old SAR mast", "SAR payload"]
+    assert ordered_titles(client, q="sar") == expected
+    # Links and saved searches made when the list offered "Relevance" give the same order.
+    assert ordered_titles(client, q="sar", ordering="relevance") == expected
+    assert ordered_titles(client, q="sar", ordering="trl")[-1] == "SAR payload"  # TRL 7
+    # The drop-down no longer offers an order that is not one.
+    content = client.get(reverse("capabilities:directory"), {"q": "sar"}).content.decode()
+    assert 'value="relevance"' not in content
+    assert '<option value="newest">' in content or '<option value="newest" selected>' in content

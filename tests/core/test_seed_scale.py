@@ -78,7 +78,7 @@ def test_the_data_is_bilingual_varied_and_found_by_search():
     public = opportunities_public()
     from apps.core.search import filter_by_search
 
-    found, _ranked = filter_by_search(public, "熱防護")
+    found = filter_by_search(public, "熱防護")
     assert found.exists()
     assert all("熱防護" in o.search_text for o in found[:20])  # a title, summary or area
 

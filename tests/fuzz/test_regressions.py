@@ -188,7 +188,7 @@ def test_a_long_search_uses_its_first_words(db):
     from apps.core.search import MAX_QUERY_TOKENS, filter_by_search
 
     words = [f"word{n}x" for n in range(MAX_QUERY_TOKENS + 8)]
-    queryset, _ranked = filter_by_search(Opportunity.objects.all(), " ".join(words))
+    queryset = filter_by_search(Opportunity.objects.all(), " ".join(words))
     sql = str(queryset.query)
     assert words[MAX_QUERY_TOKENS - 1] in sql
     assert words[MAX_QUERY_TOKENS] not in sql

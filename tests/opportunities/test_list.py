@@ -102,6 +102,22 @@ def test_ordering(client, catalogue):
     ]
 
 
+def test_older_relevance_links_give_the_deadline_order(client, catalogue):
+    for days in (70, 20):
+        OpportunityFactory(
+            reference_number=f"SAT{days}",
+            title_en="Satellite bus",
+            response_deadline=timezone.now() + timedelta(days=days),
+        )
+    params = {"q": "satellite", "ordering": "relevance"}
+    response = client.get(reverse("opportunities:list"), params)
+    assert [o.reference_number for o in response.context["page"].object_list] == [
+        "SAT20",
+        "SAT70",
+    ]
+    assert 'value="relevance"' not in response.content.decode()  # no longer offered
+
+
 def test_bad_filter_values_give_a_clear_empty_result(client, catalogue):
     response = client.get(
         reverse("opportunities:list"), {"trl": "twelve", "deadline_after": "soon"}
