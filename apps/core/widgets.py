@@ -10,6 +10,7 @@ tests/core/test_pagination_and_widgets.py compares them.
 import html
 
 from django import forms
+from django.utils import translation
 from django.utils.safestring import mark_safe
 
 
@@ -58,8 +59,20 @@ def _escape(value) -> str:
     return html.escape(str(value), quote=True)
 
 
+# Options rendered without a selection, by the list they came from (see FastSelect);
+# emptied when full (lists made afresh for each form come and go).
+_OPTIONS: dict = {}
+_OPTIONS_KEPT = 256
+
+
 class FastSelect(forms.Select):
-    """`unlisted`: values the field still accepts (from older links) but no longer offers."""
+    """`unlisted`: values the field still accepts (from older links) but no longer offers.
+
+    The options are rendered once per list of choices, language and blank label, and kept
+    per process by the list's identity (with the list itself, so that a new list never
+    takes an old one's place): a filter's choices are module-level lists or lists kept
+    for as long as their data hold (taxonomy's `area_choices`), so a page only marks the
+    selected options in markup it already has."""
 
     def __init__(self, attrs=None, choices=(), *, unlisted=()):
         super().__init__(attrs, choices)
@@ -67,21 +80,41 @@ class FastSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
-        selected = {str(v) for v in self.format_value(value)}
-
-        def options(choices):
-            for option_value, label in choices:
-                if isinstance(label, list | tuple):  # an <optgroup>
-                    yield f'<optgroup label="{_escape(option_value)}">'
-                    yield from options(label)
-                    yield "</optgroup>"
-                    continue
-                option_value = "" if option_value is None else str(option_value)
-                if option_value in self.unlisted:
-                    continue
-                mark = " selected" if option_value in selected else ""
-                yield f'<option value="{_escape(option_value)}"{mark}>{_escape(label)}</option>'
-
-        body = "".join(options(self.choices))
-        # Every part above is escaped.
+        body = self._options()
+        # As Django's Select: a single select marks only the first matching option.
+        count = -1 if self.allow_multiple_selected else 1
+        for option_value in dict.fromkeys(str(v) for v in self.format_value(value)):
+            tag = f'<option value="{_escape(option_value)}">'
+            body = body.replace(tag, tag[:-1] + " selected>", count)
+        # Every part is escaped.
         return mark_safe(f'<select name="{_escape(name)}"{_attributes(final)}>{body}</select>')
+
+    def _options(self) -> str:
+        choices = self.choices
+        source = getattr(choices, "choices", choices)  # django-filter wraps the list
+        field = getattr(choices, "field", None)
+        extras = (
+            str(getattr(field, "empty_label", None)),
+            str(getattr(field, "null_label", None)),
+        )
+        key = (id(source), translation.get_language(), extras, self.unlisted)
+        kept = _OPTIONS.get(key)
+        if kept is not None and kept[0] is source:
+            return kept[1]
+        body = "".join(self._render_options(choices))
+        if len(_OPTIONS) >= _OPTIONS_KEPT:
+            _OPTIONS.clear()
+        _OPTIONS[key] = (source, body)
+        return body
+
+    def _render_options(self, choices):
+        for option_value, label in choices:
+            if isinstance(label, list | tuple):  # an <optgroup>
+                yield f'<optgroup label="{_escape(option_value)}">'
+                yield from self._render_options(label)
+                yield "</optgroup>"
+                continue
+            option_value = "" if option_value is None else str(option_value)
+            if option_value in self.unlisted:
+                continue
+            yield f'<option value="{_escape(option_value)}">{_escape(label)}</option>'

@@ -26,14 +26,24 @@ def _verified_agency_rows() -> list[tuple[int, str, str]]:
     )
 
 
+# Per language: the rows they were made from, and the choices (see agency_choices).
+_agency_choices: dict[bool, tuple[list, list[tuple[str, str]]]] = {}
+
+
 def agency_choices() -> list[tuple[str, str]]:
     """(id, name in the active language) of the verified agencies, from rows kept per
     process (apps.core.reference), where a model choice field would query and build a
-    model per agency at every look at its choices."""
+    model per agency at every look at its choices. The same list for as long as the rows
+    and the language are the same; callers must not change it."""
     ja = (get_language() or "").startswith("ja")
     rows = verified_agencies.get(_verified_agency_rows)
-    choices = [(str(pk), (ja and name_ja) or name_en or name_ja) for pk, name_en, name_ja in rows]
-    return sorted(choices, key=lambda choice: choice[1].casefold())
+    kept = _agency_choices.get(ja)
+    if kept is None or kept[0] is not rows:
+        choices = [
+            (str(pk), (ja and name_ja) or name_en or name_ja) for pk, name_en, name_ja in rows
+        ]
+        kept = _agency_choices[ja] = (rows, sorted(choices, key=lambda c: c[1].casefold()))
+    return kept[1]
 
 
 class OpportunityFilter(AreaAndKeywordFilterMixin):

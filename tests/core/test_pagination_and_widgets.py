@@ -91,6 +91,40 @@ def test_the_fast_select_renders_as_django_does(value):
     assert mine.replace("\n", "").replace("  ", "") == theirs.replace("\n", "").replace("  ", "")
 
 
+def test_the_options_kept_for_a_list_mark_each_selection_and_follow_the_language():
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+    from django_filters.fields import ChoiceField
+
+    choices = [("a", "Alpha"), ("b", gettext_lazy("Open")), ("a", "Alpha again")]
+
+    def rendered(value, **widget):  # a new field for each form, from the same list
+        field = ChoiceField(choices=choices, empty_label="—", widget=FastSelect(**widget))
+        plain = forms.Select(choices=list(field.choices)).render("x", value)
+        return field.widget.render("x", value), plain.replace("\n", "").replace("  ", "")
+
+    for value in ["b", "a", "", None, "b"]:
+        mine, theirs = rendered(value)
+        assert mine == theirs
+    with translation.override("ja"):
+        mine, theirs = rendered("b")
+        assert mine == theirs
+        assert '<option value="b" selected>受付中</option>' in mine
+    assert 'value="b"' not in rendered("a", unlisted={"b"})[0]
+    assert '<option value="b" selected>Open</option>' in rendered("b")[0]
+
+
+def test_a_renamed_area_is_named_so_in_the_filters_at_once(client):
+    from apps.taxonomy.models import TechnologyArea
+
+    client.get("/opportunities/")
+    area = TechnologyArea.objects.get(slug="satellites")
+    area.name_en = "Spacecraft"
+    area.save()
+    content = client.get("/opportunities/?area=satellites").content.decode()
+    assert 'value="satellites" selected>— Spacecraft</option>' in content
+
+
 @pytest.mark.parametrize("filterset_class", [OpportunityFilter, CapabilityFilter])
 def test_filter_forms_keep_what_was_typed(filterset_class, rf: RequestFactory):
     request = rf.get("/", {"q": "衛星 <script>", "area": "satellites", "trl": "20"})
