@@ -167,18 +167,20 @@ def cached_data(
     *,
     until=None,
     params: frozenset[str] = frozenset(),
+    stored: Callable[[object], object] = lambda value: value,
 ):
     """`compute()`, or the value it gave for the same request (release, scheme, host,
     path, sorted query string of `params` only, language) under the current `name`
     generation: for data that is the same for every viewer, such as the API's public
     lists, whose throttling and rendering still happen per request. A request with other
-    parameters is computed and not stored, as in `cache_anonymous_page`."""
+    parameters is computed and not stored, as in `cache_anonymous_page`. `stored(value)`
+    is what is kept (and returned), when it is kept."""
     if not getattr(settings, "PAGE_CACHE", True) or not set(request.GET) <= params:
         return compute()
     key = "data:" + _key(request, name, current_generation(name))
     value = cache.get(key)
     if value is None:
-        value = compute()
+        value = stored(compute())
         seconds = _seconds_until(until() if until else None, 3600)
         if seconds > 0:
             cache.set(key, value, seconds)

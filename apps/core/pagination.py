@@ -16,6 +16,7 @@ content, as the opportunity list does with the page cache's generation) and says
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -132,6 +133,14 @@ class CappedPageNumberPagination(PageNumberPagination):
     `count_is_capped` is true, in which case there are more than `count` results."""
 
     django_paginator_class = CappedPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # A view may keep its counts as the list pages do: `count_kept(request)` gives
+        # CappedPaginator's `count_key` and `count_holds_until`.
+        kept = getattr(view, "count_kept", None)
+        if kept is not None:
+            self.django_paginator_class = partial(CappedPaginator, **kept(request))
+        return super().paginate_queryset(queryset, request, view)
 
     def get_paginated_response(self, data):
         return Response(

@@ -8,6 +8,7 @@ integrator learns about a typo. Anonymous reads are rate-limited by DRF's thrott
 (REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]), whose counters live in the shared cache.
 """
 
+import copy
 import datetime
 import json
 
@@ -24,7 +25,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils import encoders
 
-from apps.core.pagecache import cached_data
+from apps.core.pagecache import cached_data, request_generation
+from apps.core.pagination import list_count_key
 from apps.opportunities import filters, receivers, selectors
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
@@ -41,14 +43,30 @@ class UTCDateTimeField(serializers.DateTimeField):
         super().__init__(**kwargs)
 
 
-class AgencySerializer(serializers.ModelSerializer):
+class KeptFieldsMixin:
+    """A ModelSerializer builds its fields by reading the model's field definitions for
+    every serializer it makes (for a page of the list: the list's and the nested
+    agency's), which cost more than serialising the page's rows. They depend on the class
+    alone: built once per class, and each serializer gets its own copies, as DRF's plain
+    Serializer gets copies of its declared fields."""
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            cls._built_fields = built
+        return copy.deepcopy(built)
+
+
+class AgencySerializer(KeptFieldsMixin, serializers.ModelSerializer):
     class Meta:
         model = Organization
         fields = ["id", "name_en", "name_ja"]
         read_only_fields = fields
 
 
-class OpportunitySerializer(serializers.ModelSerializer):
+class OpportunitySerializer(KeptFieldsMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="The opportunity's page on the portal.")
     api_url = serializers.HyperlinkedIdentityField(
         view_name="api:opportunity-detail", help_text="This resource."
@@ -228,7 +246,9 @@ class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
         "opportunities" generation (throttling and rendering still happen per request)."""
 
         def compute():
-            data = super(OpportunityViewSet, self).list(request, *args, **kwargs).data
+            return super(OpportunityViewSet, self).list(request, *args, **kwargs).data
+
+        def stored(data):
             # Plain JSON types: links keep their model instance, which need not be stored.
             return json.loads(json.dumps(data, cls=encoders.JSONEncoder))
 
@@ -238,8 +258,18 @@ class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
             compute,
             until=selectors.next_open_deadline,
             params=filters.LIST_PARAMS,
+            stored=stored,
         )
         return Response(data)
+
+    def count_kept(self, request):
+        """The list's capped count, kept as the page's is (opportunities.views): the same
+        for everyone until an edit or the next deadline of an open opportunity."""
+        generation = request_generation(request, receivers.GENERATION)  # before the rows
+        return {
+            "count_key": list_count_key("api-opportunities", request, generation),
+            "count_holds_until": selectors.next_open_deadline,
+        }
 
     def get_queryset(self):
         queryset = selectors.opportunities_public()

@@ -140,6 +140,29 @@ def test_the_count_follows_publishing_and_deadlines(client, monkeypatch):
     assert heading(client.get(LIST + "?status=any")) == "4 opportunities"
 
 
+def test_the_api_keeps_its_count_and_follows_publishing_and_deadlines(client, monkeypatch):
+    from apps.core.pagination import CappedPageNumberPagination
+
+    monkeypatch.setattr(CappedPageNumberPagination, "page_size", 1)  # so that a page counts
+    agency = AgencyFactory()
+    OpportunityFactory.create_batch(2, organization=agency)
+    OpportunityFactory(organization=agency, response_deadline=timezone.now() + timedelta(hours=2))
+    api = "/api/v1/opportunities/?trl=5"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            data = client.get(api).json()
+        counted = any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+        return data["count"], counted
+
+    assert count() == (3, True)
+    assert count() == (3, False)  # kept: no counting query
+    OpportunityFactory(organization=agency)
+    assert count() == (4, True)
+    move_clock(monkeypatch, timedelta(hours=3))  # one leaves the open ones
+    assert count() == (3, True)
+
+
 def test_each_viewer_gets_the_count_of_what_they_may_see(client, monkeypatch):
     monkeypatch.setattr(capability_views, "PAGE_SIZE", 1)
     firm = OrganizationFactory()
