@@ -177,7 +177,7 @@ def cached_data(
     is what is kept (and returned), when it is kept."""
     if not getattr(settings, "PAGE_CACHE", True) or not set(request.GET) <= params:
         return compute()
-    key = "data:" + _key(request, name, current_generation(name))
+    key = "data:" + _key(request, name, request_generation(request, name))
     value = cache.get(key)
     if value is None:
         value = stored(compute())

@@ -16,6 +16,7 @@ from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
+from django.utils.translation import get_language
 
 from portal.db_router import reads_from_primary
 
@@ -75,3 +76,20 @@ class VersionedMemo:
                 self._value = build()
             self._version = version
         return self._value
+
+
+class PerLanguage:
+    """What is made from a memo's value for each language (e.g. a filter's choices with
+    their names in it), kept for as long as that value is the same object: the same list
+    for every request until the data change, which FastSelect's kept options rely on.
+    Callers must not change what they get."""
+
+    def __init__(self):
+        self._kept: dict[str, tuple[object, object]] = {}
+
+    def get(self, source, build: Callable[[object], object]):
+        language = get_language() or ""
+        kept = self._kept.get(language)
+        if kept is None or kept[0] is not source:
+            kept = self._kept[language] = (source, build(source))
+        return kept[1]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.reference import VersionedMemo
+from apps.core.reference import PerLanguage, VersionedMemo
 from apps.core.widgets import FastDateInput, FastNumberInput, FastSelect
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
@@ -26,8 +26,13 @@ def _verified_agency_rows() -> list[tuple[int, str, str]]:
     )
 
 
-# Per language: the rows they were made from, and the choices (see agency_choices).
-_agency_choices: dict[bool, tuple[list, list[tuple[str, str]]]] = {}
+_agency_choices = PerLanguage()
+
+
+def _named_in_language(rows) -> list[tuple[str, str]]:
+    ja = (get_language() or "").startswith("ja")
+    choices = [(str(pk), (ja and name_ja) or name_en or name_ja) for pk, name_en, name_ja in rows]
+    return sorted(choices, key=lambda choice: choice[1].casefold())
 
 
 def agency_choices() -> list[tuple[str, str]]:
@@ -35,15 +40,7 @@ def agency_choices() -> list[tuple[str, str]]:
     process (apps.core.reference), where a model choice field would query and build a
     model per agency at every look at its choices. The same list for as long as the rows
     and the language are the same; callers must not change it."""
-    ja = (get_language() or "").startswith("ja")
-    rows = verified_agencies.get(_verified_agency_rows)
-    kept = _agency_choices.get(ja)
-    if kept is None or kept[0] is not rows:
-        choices = [
-            (str(pk), (ja and name_ja) or name_en or name_ja) for pk, name_en, name_ja in rows
-        ]
-        kept = _agency_choices[ja] = (rows, sorted(choices, key=lambda c: c[1].casefold()))
-    return kept[1]
+    return _agency_choices.get(verified_agencies.get(_verified_agency_rows), _named_in_language)
 
 
 class OpportunityFilter(AreaAndKeywordFilterMixin):

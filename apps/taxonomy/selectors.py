@@ -2,9 +2,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
-from django.utils.translation import get_language
 
-from apps.core.reference import VersionedMemo
+from apps.core.reference import PerLanguage, VersionedMemo
 from apps.taxonomy.models import TechnologyArea
 
 
@@ -77,20 +76,16 @@ def area_with_descendants_ids(
     return {area.pk for area in tree if area.path.startswith(tuple(paths))}
 
 
-# Per language: the tree they were made from, and the choices (see area_choices).
-_choices: dict[str, tuple[list, list[tuple[str, str]]]] = {}
+_choices = PerLanguage()
 
 
 def area_choices() -> list[tuple[str, str]]:
     """(slug, indented name) for filter drop-downs, in tree order: the same list for as
-    long as the tree and the language are the same (FastSelect keeps the options it
-    rendered from a list by the list's identity); callers must not change it."""
-    tree = areas_tree()
-    language = get_language() or ""
-    kept = _choices.get(language)
-    if kept is None or kept[0] is not tree:
-        kept = _choices[language] = (tree, [(a.slug, ("— " * a.depth) + a.name) for a in tree])
-    return kept[1]
+    long as the tree and the language are the same (apps.core.reference.PerLanguage);
+    callers must not change it."""
+    return _choices.get(
+        areas_tree(), lambda tree: [(a.slug, ("— " * a.depth) + a.name) for a in tree]
+    )
 
 
 def attach_area_badges(rows) -> list:

@@ -228,3 +228,21 @@ def test_the_api_list_data_is_stored_only_for_its_own_parameters(client, opportu
     assert not redis.keys("*data:page:opportunities*")
     assert client.get("/api/v1/opportunities/?q=glide").status_code == 200
     assert len(redis.keys("*data:page:opportunities*")) == 1
+
+
+def test_an_api_list_reads_the_generation_once_and_serves_what_a_change_shows(
+    client, opportunity, staff
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = "/api/v1/opportunities/?q=glide"
+    with CaptureQueriesContext(connection) as queries:
+        first = client.get(url).json()
+    generation_reads = [q for q in queries.captured_queries if "contentgeneration" in q["sql"]]
+    assert len(generation_reads) == 1  # the stored data and the kept count share it
+    assert first["results"][0]["title_en"] == "Hypersonic glide body test"
+    services.opportunity_update(
+        opportunity=opportunity, actor=staff, reason="Clearer", title_en="Glide body flight"
+    )
+    assert client.get(url).json()["results"][0]["title_en"] == "Glide body flight"
