@@ -43,8 +43,10 @@ def directory(request):
         queryset = queryset.none()
     # Which rows a viewer sees depends on the filters, on whether they see agency-only
     # capabilities and on their own firms (their drafts): the count is kept per those.
+    # The page reads its rows' ids only; the cards (apps.core.cards) read whole rows, of
+    # the same visible ones, for the cards they must render.
     page = CappedPaginator(
-        queryset.prefetch_related(None).only(*selectors.CARD_FIELDS),
+        queryset.values_list("pk", named=True),
         PAGE_SIZE,
         count_key=list_count_key("capabilities", request, generation, sees_agency_only, own_firms),
     ).get_page(request.GET.get("page"))
@@ -54,6 +56,11 @@ def directory(request):
         name="capability",
         version=generation,
         prepare=attach_area_badges,
+        fetch=lambda pks: (
+            filterset.queryset.prefetch_related(None)
+            .only(*selectors.CARD_FIELDS)
+            .filter(pk__in=pks)
+        ),
     )
     query = request.GET.copy()
     query.pop("page", None)

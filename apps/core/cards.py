@@ -2,8 +2,12 @@
 
 A card shows one row the same way to everyone who reads it in the same language and time
 zone, so a list page renders only the cards nobody has asked for since the row last
-changed, and reads the others in one cache round trip (the rows themselves are still read
-from the database on every request: which rows a page shows is never cached here).
+changed, and reads the others in one cache round trip (which rows a page shows is still
+read from the database on every request, never cached here). A list may read only the
+keys of its rows (the id and what the card's clock depends on) and give `fetch` for the
+whole rows: they are then read, in a second query, only for the cards to render, since
+building model rows with their related agency or firm cost a list page more than any
+other part of reading it.
 
 Each card is keyed by a version of what it shows, which the caller reads in the same
 request before the rows: for opportunities the page cache's content generation
@@ -39,6 +43,7 @@ def rendered_cards(
     version: object,
     holds_until: Callable[[object], datetime | None] | None = None,
     prepare: Callable[[list], Iterable] | None = None,
+    fetch: Callable[[list], Iterable] | None = None,
 ) -> list[SafeString]:
     """The HTML of each row's card (in the order of `rows`), from `template_name`
     rendered with the row as `name` and nothing else (no request: a card shows nothing
@@ -48,6 +53,11 @@ def rendered_cards(
     `holds_until(row)` is when the row's card next reads differently with the clock
     alone; `prepare(rows)` attaches what only the cards need (e.g. area badges), and is
     called for the rows whose cards must be rendered only.
+
+    With `fetch`, `rows` need only carry `pk` (and what `holds_until` reads):
+    `fetch(pks)` gives the whole rows of the cards to render, in any order, read after
+    `version` was (so never older than it). A row it no longer gives (it left the list in
+    between) has no card on this page.
     """
     if not rows:
         return []
@@ -66,6 +76,9 @@ def rendered_cards(
     keys = {row.pk: key(row) for row in rows}
     found = cache.get_many(list(keys.values()))
     missing = [row for row in rows if keys[row.pk] not in found]
+    if missing and fetch is not None:
+        whole = {row.pk: row for row in fetch([row.pk for row in missing])}
+        missing = [whole[row.pk] for row in missing if row.pk in whole]
     if missing:
         if prepare:
             missing = list(prepare(missing))
@@ -74,4 +87,4 @@ def rendered_cards(
         cache.set_many(fresh, TIMEOUT)
         found.update(fresh)
     # Each card was rendered by the template engine, which escaped what it shows.
-    return [mark_safe(found[keys[row.pk]]) for row in rows]
+    return [mark_safe(found[keys[row.pk]]) for row in rows if keys[row.pk] in found]

@@ -29,7 +29,9 @@ class ContentGeneration(models.Model):
     """A counter per kind of public content (e.g. "opportunities"), raised in the same
     transaction as every change to that content. Cached pages are keyed by it
     (apps.core.pagecache): a request that starts after a change commits reads the new
-    number, so it never gets a page rendered before the change."""
+    number, so it never gets a page rendered before the change. The version of each kind
+    of per-process reference data (apps.core.reference) is a row here too, set to a new
+    random number by each change."""
 
     name = models.CharField(max_length=50, primary_key=True)
     value = models.BigIntegerField(default=0)

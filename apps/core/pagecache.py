@@ -3,8 +3,9 @@
 Why not Django's cache middleware: it keys on the URL and expires on a timer, so a page
 may show an opportunity for minutes after it was closed. Here every cached page is keyed
 by the generation of the content it shows (`ContentGeneration`), which the services
-raise in the same transaction as the change. Reading the generation is one primary-key
-query; a request that starts after a change commits reads the new number and renders
+raise in the same transaction as the change. A request reads every generation in one
+query of that small table, once (with the versions of apps.core.reference's per-process
+data); a request that starts after a change commits reads the new number and renders
 afresh. A page rendered while a change is committing may be stored under the old number,
 which nobody reads any more. Pages whose rows depend on the clock (open opportunities
 leave the list at their deadline, a countdown moves on) say until when they hold, and
@@ -19,12 +20,14 @@ both ways). Responses carry `X-Page-Cache: hit` or `miss` for operators.
 
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connections, router
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
@@ -36,26 +39,63 @@ from portal.db_router import reads_from_replica
 HEADER = "X-Page-Cache"
 
 
-def current_generation(name: str) -> int:
-    """One primary-key read (in plain SQL: it is asked on every cached page), from the
-    database the router gives for reads, so from the same one as the page's rows."""
-    alias = router.db_for_read(ContentGeneration)
+def read_generations(alias: str) -> dict[str, int]:
+    """Every generation, by name, in one query (in plain SQL: it is asked on every cached
+    page) of a table of a few rows."""
     with connections[alias].cursor() as cursor:
-        cursor.execute(_GENERATION_SQL, [name])
-        row = cursor.fetchone()
-    return row[0] if row else 0
+        cursor.execute(_GENERATIONS_SQL)
+        return dict(cursor.fetchall())
 
 
-_GENERATION_SQL = f"SELECT value FROM {ContentGeneration._meta.db_table} WHERE name = %s"  # noqa: S608 — our own table
+_GENERATIONS_SQL = f"SELECT name, value FROM {ContentGeneration._meta.db_table}"  # noqa: S608 — our own table
+
+# The generations read in the current request (None outside requests: every look reads).
+_request_generations: ContextVar[dict | None] = ContextVar("content_generations", default=None)
+
+
+def _request_started(**kwargs) -> None:
+    _request_generations.set({})
+
+
+def _request_finished(**kwargs) -> None:
+    _request_generations.set(None)
+
+
+request_started.connect(_request_started, dispatch_uid="content-generations-start")
+request_finished.connect(_request_finished, dispatch_uid="content-generations-end")
+
+
+def generations() -> dict[str, int]:
+    """Every generation by name (a name never raised is missing: generation 0), from the
+    database the router gives for reads, so from the same one as the page's rows; read
+    once per request and database: what a request shows is all of the generations it
+    read first. Outside a request, read at every call."""
+    alias = router.db_for_read(ContentGeneration)
+    kept = _request_generations.get()
+    if kept is None:
+        return read_generations(alias)
+    if alias not in kept:
+        kept[alias] = read_generations(alias)
+    return kept[alias]
+
+
+def set_request_generation(name: str, value: int) -> None:
+    """What the rest of this request reads for `name` (which it has just set itself)."""
+    for kept in (_request_generations.get() or {}).values():
+        kept[name] = value
+
+
+def current_generation(name: str) -> int:
+    return generations().get(name, 0)
 
 
 def request_generation(request: HttpRequest, name: str) -> int:
     """`current_generation(name)`, read once per request (the page cache may have read it
-    already): what a request shows is all of the one generation it read first."""
-    generations = request.__dict__.setdefault("_content_generations", {})
-    if name not in generations:
-        generations[name] = current_generation(name)
-    return generations[name]
+    already), even where the request was made without Django's request signals."""
+    kept = request.__dict__.get("_content_generations")
+    if kept is None:
+        kept = request.__dict__["_content_generations"] = generations()
+    return kept.get(name, 0)
 
 
 def bump_generation(name: str) -> None:

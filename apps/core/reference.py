@@ -1,76 +1,49 @@
 """Reference data that every filter form reads and that changes only by an
 administrator's hand (the area tree, the verified agencies), kept per process.
 
-Each process keeps the value it last built together with the version it was built for;
-the current version lives in the shared cache and is replaced whenever the data change
-(the owners' signal receivers call `forget`), so every web process rebuilds on its next
-look after an edit. A look costs one small cache read instead of a query and the models
-it would build; within a request, the versions of every memo are read together at the
-first look and kept until the request ends (a page looks at the area tree several
-times). Callers must not change what they get.
+Each process keeps the value it last built together with the version it was built for.
+The current version is a row of the content generations (apps.core.pagecache), set to a
+new random number in the same transaction as any change to the data (the owners' signal
+receivers call `forget`): a process looking after the change commits rebuilds, one
+looking before it keeps the old value, and a version set by a transaction that rolled
+back is never seen again. The versions come with the content generations, which a list
+page reads anyway: a look costs no round trip of its own, and one query at most in a
+request that reads no generation. Callers must not change what they get.
 """
 
-import uuid
+import secrets
 from collections.abc import Callable
-from contextvars import ContextVar
 
-from django.core.cache import cache
-from django.core.signals import request_finished, request_started
+from django.db import connections
 from django.utils.translation import get_language
 
+from apps.core.models import ContentGeneration
+from apps.core.pagecache import generations, set_request_generation
 from portal.db_router import reads_from_primary
-
-_memos: list["VersionedMemo"] = []
-# The versions read in the current request (None outside requests: every look reads).
-_request_versions: ContextVar[dict | None] = ContextVar("reference_versions", default=None)
-
-
-def _request_started(**kwargs) -> None:
-    _request_versions.set({})
-
-
-def _request_finished(**kwargs) -> None:
-    _request_versions.set(None)
-
-
-request_started.connect(_request_started, dispatch_uid="reference-versions-start")
-request_finished.connect(_request_finished, dispatch_uid="reference-versions-end")
 
 
 class VersionedMemo:
     def __init__(self, key: str):
-        self.key = key
+        self.key = key  # the name of its row of content generations
         self._version = None
         self._value = None
-        _memos.append(self)
 
     def forget(self) -> None:
-        version = uuid.uuid4().hex
-        cache.set(self.key, version, None)
-        versions = _request_versions.get()
-        if versions is not None:
-            versions[self.key] = version
+        """Call inside the transaction that changes the data."""
+        version = secrets.randbits(62)
+        if not ContentGeneration.objects.filter(name=self.key).update(value=version):
+            ContentGeneration.objects.get_or_create(name=self.key, defaults={"value": version})
+        # The rest of this request reads the data as changed.
+        set_request_generation(self.key, version)
 
-    def _current_version(self):
-        versions = _request_versions.get()
-        if versions is None:
-            return cache.get(self.key)
-        if self.key not in versions:
-            keys = [memo.key for memo in _memos]
-            found = cache.get_many(keys)
-            versions.update({key: found.get(key) for key in keys})
-        return versions[self.key]
+    def forget_after_migrate(self, using: str = "default") -> None:
+        """For post_migrate receivers: data migrations write through historical models,
+        which send no signals (once the table of generations exists)."""
+        if ContentGeneration._meta.db_table in connections[using].introspection.table_names():
+            self.forget()
 
     def get(self, build: Callable[[], object]):
-        version = self._current_version()
-        if version is None:
-            cache.add(self.key, uuid.uuid4().hex, None)
-            version = cache.get(self.key)
-            versions = _request_versions.get()
-            if versions is not None:
-                versions[self.key] = version
-        if version is None:  # no cache to tell when the data change: keep nothing
-            return build()
+        version = generations().get(self.key, 0)
         if version != self._version:
             with reads_from_primary():  # a lagging replica would be kept until the next edit
                 self._value = build()

@@ -15,7 +15,7 @@ from apps.organizations.models import Organization
 from apps.taxonomy.filters import AreaAndKeywordFilterMixin
 
 # Kept per process and rebuilt after any agency changes (opportunities.receivers).
-verified_agencies = VersionedMemo("opportunities:verified-agencies-version")
+verified_agencies = VersionedMemo("opportunities:verified-agencies")
 
 
 def _verified_agency_rows() -> list[tuple[int, str, str]]:

@@ -3,7 +3,6 @@ transaction as every change to what the public list, feed, calendar, detail page
 API show: an opportunity (published, amended, closed, edited), its areas, attachments,
 amendments and questions, an agency's name or time zone, or the area tree."""
 
-from django.db import transaction
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -64,12 +63,9 @@ def areas_changed(sender, instance, action, reverse, pk_set, **kwargs):
 def agency_changed(sender, instance, **kwargs):
     if instance.kind == Organization.Kind.AGENCY:
         bump_generation(GENERATION)
-        # The filter's list of agencies: at once, and again after the commit, so that a
-        # process that rebuilt it from the old rows in between does not keep them.
-        verified_agencies.forget()
-        transaction.on_commit(verified_agencies.forget)
+        verified_agencies.forget()  # the filter's list of agencies, after the generation
 
 
 def after_migrate(using="default", **kwargs):
     bump_generation_after_migrate(GENERATION, using)
-    verified_agencies.forget()
+    verified_agencies.forget_after_migrate(using)

@@ -41,8 +41,10 @@ def opportunity_list(request):
     )
     # The count is the same for everyone until an edit (a new generation) or the next
     # deadline of an open opportunity (when one leaves the open ones).
+    # The page reads its rows' keys only; the cards (apps.core.cards) read whole rows for
+    # the cards they must render.
     page = CappedPaginator(
-        queryset,
+        queryset.values_list("pk", "response_deadline", named=True),
         PAGE_SIZE,
         count_key=list_count_key("opportunities", request, generation),
         count_holds_until=selectors.next_open_deadline,
@@ -58,6 +60,7 @@ def opportunity_list(request):
         version=generation,
         holds_until=lambda o: countdown_changes_at(o.response_deadline, now),
         prepare=attach_area_badges,
+        fetch=lambda pks: selectors.opportunities_public_cards().filter(pk__in=pks),
     )
     query = request.GET.copy()
     query.pop("page", None)

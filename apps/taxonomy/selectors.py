@@ -13,11 +13,15 @@ def top_level_areas() -> QuerySet[TechnologyArea]:
 
 # The tree changes only when an administrator edits it, and every filter form reads it:
 # kept per process, rebuilt after any area is saved or deleted (apps.taxonomy.signals).
-_tree = VersionedMemo("taxonomy:areas-tree-version")
+_tree = VersionedMemo("taxonomy:areas-tree")
 
 
 def forget_areas_tree() -> None:
     _tree.forget()
+
+
+def forget_areas_tree_after_migrate(using: str = "default") -> None:
+    _tree.forget_after_migrate(using)
 
 
 def areas_tree() -> list[TechnologyArea]:

@@ -5,6 +5,7 @@ nor one the clock has moved past. The page cache is off here, so every request r
 its page; signed-in users are never served stored pages anyway."""
 
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -14,9 +15,12 @@ from django.utils import timezone
 
 from apps.capabilities import views as capability_views
 from apps.capabilities.models import Capability
+from apps.core.cards import rendered_cards
 from apps.opportunities import services
 from apps.opportunities import views as opportunity_views
+from apps.opportunities.models import Opportunity
 from apps.taxonomy.models import TechnologyArea
+from apps.taxonomy.selectors import attach_area_badges
 from tests.capabilities.factories import CapabilityFactory
 from tests.factories import AgencyFactory, MembershipFactory, OrganizationFactory, UserFactory
 from tests.opportunities.factories import OpportunityFactory
@@ -62,8 +66,43 @@ def test_a_card_shown_before_is_read_not_rendered_again(client):
     assert cards(second) == cards(first)
     assert len(cards(second)) == 3
     assert "Space" in cards(second)[0]
-    # The area badges come with the stored cards: the page no longer reads them.
+    # The area badges come with the stored cards: the page no longer reads them, nor
+    # what the cards show of the rows and their agencies (only the rows' keys).
     assert not any("opportunity_areas" in q["sql"] for q in queries.captured_queries)
+    assert not any(reads_card_columns(q["sql"]) for q in queries.captured_queries)
+
+
+def reads_card_columns(sql: str) -> bool:
+    return "title_en" in sql or "name_en" in sql or "organizations_organization" in sql
+
+
+def test_only_the_cards_not_kept_read_their_rows():
+    """A card whose row left the list between the page's keys and its whole rows (an edit
+    committing in between) is left out, not shown from nothing."""
+    kept, fresh, gone = OpportunityFactory.create_batch(3)
+    version = uuid.uuid4().hex  # no card from another test run
+    asked = []
+
+    def fetch(pks):
+        asked.append(sorted(pks))
+        return Opportunity.objects.filter(pk__in=pks).exclude(pk=gone.pk)
+
+    def render(rows):
+        return rendered_cards(
+            rows,
+            "opportunities/includes/card.html",
+            name="opportunity",
+            version=version,
+            prepare=attach_area_badges,
+            fetch=fetch,
+        )
+
+    keys = Opportunity.objects.order_by("pk").values_list("pk", named=True)
+    render([k for k in keys if k.pk == kept.pk])
+    html = render(list(keys))
+    assert asked == [[kept.pk], sorted([fresh.pk, gone.pk])]  # the kept card is not read
+    assert len(html) == 2
+    assert kept.title_en in html[0] and fresh.title_en in html[1]
 
 
 def test_an_amended_opportunity_shows_its_new_card_at_once(client):
@@ -214,3 +253,4 @@ def test_a_capability_card_shown_before_is_read_not_rendered_again(client):
     assert cards(second) == cards(first)
     assert len(cards(second)) == 3
     assert not any("capability_areas" in q["sql"] for q in queries.captured_queries)
+    assert not any(reads_card_columns(q["sql"]) for q in queries.captured_queries)

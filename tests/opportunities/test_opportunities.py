@@ -296,4 +296,5 @@ def test_an_opportunity_past_its_deadline_is_no_longer_listed_as_open(client):
     )
     OpportunityFactory(reference_number="OPEN")
     response = client.get(reverse("opportunities:list"))
-    assert [o.reference_number for o in response.context["page"].object_list] == ["OPEN"]
+    shown = [Opportunity.objects.get(pk=row.pk) for row in response.context["page"].object_list]
+    assert [o.reference_number for o in shown] == ["OPEN"]
