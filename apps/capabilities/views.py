@@ -18,6 +18,7 @@ from apps.core.pagecache import request_generation
 from apps.core.pagination import CappedPaginator, list_count_key
 from apps.core.text import csv_safe
 from apps.core.uploads import download_name
+from apps.insights.templatetags.insights_tags import has_dashboards_key
 from apps.organizations import selectors as org_selectors
 from apps.organizations.models import Organization
 from apps.taxonomy.selectors import attach_area_badges
@@ -61,6 +62,8 @@ def directory(request):
             .only(*selectors.CARD_FIELDS)
             .filter(pk__in=pks)
         ),
+        # Read with the cards: the count (the heading) and the navigation's Insights entry.
+        ahead=[page.paginator.unread_count_key, has_dashboards_key(request.user)],
     )
     query = request.GET.copy()
     query.pop("page", None)

@@ -31,6 +31,8 @@ from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
+from apps.core import readahead
+
 # Old versions are never read again; a day bounds what they occupy until evicted.
 TIMEOUT = 24 * 3600
 
@@ -44,6 +46,7 @@ def rendered_cards(
     holds_until: Callable[[object], datetime | None] | None = None,
     prepare: Callable[[list], Iterable] | None = None,
     fetch: Callable[[list], Iterable] | None = None,
+    ahead: Iterable[str | None] = (),
 ) -> list[SafeString]:
     """The HTML of each row's card (in the order of `rows`), from `template_name`
     rendered with the row as `name` and nothing else (no request: a card shows nothing
@@ -58,6 +61,9 @@ def rendered_cards(
     `fetch(pks)` gives the whole rows of the cards to render, in any order, read after
     `version` was (so never older than it). A row it no longer gives (it left the list in
     between) has no card on this page.
+
+    `ahead`: cache keys the request will read later (its count, the navigation's),
+    read in the same round trip as the cards (apps.core.readahead).
     """
     if not rows:
         return []
@@ -74,7 +80,7 @@ def rendered_cards(
         return f"card:{scope}:{row.pk}:{stamp}"
 
     keys = {row.pk: key(row) for row in rows}
-    found = cache.get_many(list(keys.values()))
+    found = readahead.get_many(keys.values(), ahead=ahead)
     missing = [row for row in rows if keys[row.pk] not in found]
     if missing and fetch is not None:
         whole = {row.pk: row for row in fetch([row.pk for row in missing])}

@@ -25,6 +25,8 @@ from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
+from apps.core import readahead
+
 
 def list_count_key(name: str, request, *scope) -> str:
     """A `count_key` for a list page: its filters (the query string without `page`, sorted)
@@ -91,12 +93,21 @@ class CappedPaginator(Paginator):
             return self._get_page(rows[: self.per_page], 1, self)
         return super().page(number)
 
+    def _count_cache_key(self) -> str | None:
+        return f"count:{self.count_key}:{self._limit()}" if self.count_key else None
+
+    @property
+    def unread_count_key(self) -> str | None:
+        """The key of the kept count while it has not been read: a page reads it ahead
+        with its cards (apps.core.readahead)."""
+        return None if "_counted" in self.__dict__ else self._count_cache_key()
+
     @cached_property
     def _counted(self) -> tuple[int, bool]:
         limit = self._limit()
-        key = f"count:{self.count_key}:{limit}" if self.count_key else None
+        key = self._count_cache_key()
         if key:
-            kept = cache.get(key)
+            kept = readahead.get(key)
             # The moment it holds until is kept with it and checked here, not only left to
             # the cache's expiry: the clock decides, even a clock set apart from the cache's.
             if kept is not None and (kept[1] is None or timezone.now() < kept[1]):

@@ -16,6 +16,7 @@ from apps.core.pagecache import cache_anonymous_page, request_generation
 from apps.core.pagination import CappedPaginator, list_count_key
 from apps.core.templatetags.portal_tags import countdown_changes_at
 from apps.core.uploads import download_name
+from apps.insights.templatetags.insights_tags import has_dashboards_key
 from apps.opportunities import access, permissions, receivers, selectors, services, workflow
 from apps.opportunities.filters import LIST_PARAMS, filtered_opportunities
 from apps.opportunities.forms import AttachmentForm, OpportunityForm
@@ -61,6 +62,8 @@ def opportunity_list(request):
         holds_until=lambda o: countdown_changes_at(o.response_deadline, now),
         prepare=attach_area_badges,
         fetch=lambda pks: selectors.opportunities_public_cards().filter(pk__in=pks),
+        # Read with the cards: the count (the heading) and the navigation's Insights entry.
+        ahead=[page.paginator.unread_count_key, has_dashboards_key(request.user)],
     )
     query = request.GET.copy()
     query.pop("page", None)

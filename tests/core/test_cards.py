@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from apps.capabilities import views as capability_views
 from apps.capabilities.models import Capability
+from apps.core import readahead
 from apps.core.cards import rendered_cards
 from apps.opportunities import services
 from apps.opportunities import views as opportunity_views
@@ -218,6 +219,61 @@ def test_each_viewer_gets_the_count_of_what_they_may_see(client, monkeypatch):
     CapabilityFactory(organization=firm)  # published: everyone's count changes at once
     client.logout()
     assert heading(client.get(DIRECTORY + "?trl_min=1")) == "3 capabilities"
+
+
+class CacheReads:
+    """Counts the shared cache's round trips of the reads made through
+    apps.core.readahead (cards, counts, the navigation's entry), still made for real."""
+
+    def __init__(self, real):
+        self.real = real
+        self.calls: list[str] = []
+
+    def get(self, *args, **kwargs):
+        self.calls.append("get")
+        return self.real.get(*args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        self.calls.append("get_many")
+        return self.real.get_many(*args, **kwargs)
+
+
+def test_a_list_reads_its_count_and_navigation_with_its_cards(client, monkeypatch):
+    monkeypatch.setattr(opportunity_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(capability_views, "PAGE_SIZE", 2)
+    OpportunityFactory.create_batch(3)
+    CapabilityFactory.create_batch(3)
+    reads = CacheReads(readahead.cache)
+    monkeypatch.setattr(readahead, "cache", reads)
+    client.force_login(MembershipFactory(organization=AgencyFactory()).user)
+    for url, count in ((LIST, "3 opportunities"), (DIRECTORY, "3 capabilities")):
+        client.get(url)  # cards, count and the navigation's answer kept
+        reads.calls.clear()
+        response = client.get(url)
+        assert heading(response) == count
+        assert len(cards(response)) == 2
+        assert reads.calls == ["get_many"], url  # one round trip for all three
+
+
+def test_what_was_read_ahead_is_handed_out_once_and_only_in_a_request(monkeypatch):
+    reads = CacheReads(readahead.cache)
+    monkeypatch.setattr(readahead, "cache", reads)
+    readahead.cache.real.set_many({"ahead-test:card": "card", "ahead-test:count": 7})
+    token = readahead._ahead.set({})  # as between Django's request signals
+    try:
+        found = readahead.get_many(["ahead-test:card"], ahead=["ahead-test:count", None])
+        assert found == {"ahead-test:card": "card"}
+        assert readahead.get("ahead-test:count") == 7
+        assert readahead.get("ahead-test:gone", "default") == "default"
+        assert reads.calls == ["get_many", "get"]  # only the key not read ahead
+        readahead.cache.real.set("ahead-test:count", 8)
+        assert readahead.get("ahead-test:count") == 8  # a second look reads again
+    finally:
+        readahead._ahead.reset(token)
+    readahead.get_many([], ahead=["ahead-test:count"])
+    reads.calls.clear()
+    assert readahead.get("ahead-test:count") == 8
+    assert reads.calls == ["get"]  # outside a request nothing was kept
 
 
 # --- Capability cards -------------------------------------------------------------------

@@ -8,6 +8,7 @@ import logging
 from django import template
 from django.core.cache import cache
 
+from apps.core import readahead
 from apps.insights import permissions
 
 register = template.Library()
@@ -16,13 +17,21 @@ logger = logging.getLogger(__name__)
 KEPT_SECONDS = 300
 
 
+def has_dashboards_key(user) -> str | None:
+    """Where the answer is kept (None for anonymous visitors, who have no dashboard): a
+    list page reads it ahead with its cards (apps.core.readahead)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return f"insights:has-dashboards:{user.pk}"
+
+
 @register.simple_tag
 def has_dashboards(user) -> bool:
-    if user is None or not user.is_authenticated:
+    key = has_dashboards_key(user)
+    if key is None:
         return False
-    key = f"insights:has-dashboards:{user.pk}"
     try:
-        known = cache.get(key)
+        known = readahead.get(key)
     except Exception:  # the cache is down: work it out, don't fail the page
         logger.warning("cache unavailable for the insights navigation entry", exc_info=True)
         return permissions.has_any_dashboard(user)
