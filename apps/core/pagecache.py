@@ -20,20 +20,19 @@ both ways). Responses carry `X-Page-Cache: hit` or `miss` for operators.
 
 import hashlib
 from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import datetime
 from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
 from django.db import connections, router
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone, translation
 
 from apps.core.models import ContentGeneration
+from apps.core.requestscope import RequestDict
 from portal.db_router import reads_from_replica
 
 HEADER = "X-Page-Cache"
@@ -49,20 +48,8 @@ def read_generations(alias: str) -> dict[str, int]:
 
 _GENERATIONS_SQL = f"SELECT name, value FROM {ContentGeneration._meta.db_table}"  # noqa: S608 — our own table
 
-# The generations read in the current request (None outside requests: every look reads).
-_request_generations: ContextVar[dict | None] = ContextVar("content_generations", default=None)
-
-
-def _request_started(**kwargs) -> None:
-    _request_generations.set({})
-
-
-def _request_finished(**kwargs) -> None:
-    _request_generations.set(None)
-
-
-request_started.connect(_request_started, dispatch_uid="content-generations-start")
-request_finished.connect(_request_finished, dispatch_uid="content-generations-end")
+# The generations read in the current request (outside requests every look reads).
+_request_generations = RequestDict("content-generations")
 
 
 def generations() -> dict[str, int]:

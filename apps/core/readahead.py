@@ -8,26 +8,14 @@ otherwise reads the cache as `cache.get` does. Outside a request nothing is kept
 """
 
 from collections.abc import Iterable
-from contextvars import ContextVar
 
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
+
+from apps.core.requestscope import RequestDict
 
 _MISSING = object()
-# What was read ahead in the current request (None outside requests).
-_ahead: ContextVar[dict | None] = ContextVar("cache_read_ahead", default=None)
-
-
-def _request_started(**kwargs) -> None:
-    _ahead.set({})
-
-
-def _request_finished(**kwargs) -> None:
-    _ahead.set(None)
-
-
-request_started.connect(_request_started, dispatch_uid="cache-read-ahead-start")
-request_finished.connect(_request_finished, dispatch_uid="cache-read-ahead-end")
+# What was read ahead in the current request.
+_ahead = RequestDict("cache-read-ahead")
 
 
 def get_many(keys: Iterable[str], *, ahead: Iterable[str | None] = ()) -> dict:
