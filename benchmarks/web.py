@@ -92,6 +92,16 @@ def ensure_database(server_url: str, name: str) -> bool:
         return True
 
 
+def vacuum(server_url: str, name: str) -> None:
+    """VACUUM ANALYZE (quick when nothing changed): a migration that filled a column
+    leaves the planner without its statistics and index-only scans without the
+    visibility map until autovacuum comes by."""
+    import psycopg
+
+    with psycopg.connect(f"{server_url}/{name}", autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
 def manage(env: dict, *args: str, capture: bool = False) -> str:
     result = subprocess.run(
         [PY, "manage.py", *args],
@@ -362,6 +372,8 @@ def main() -> None:
         "DEBUG": "false",
     }
     manage(local, "migrate", "--noinput", "-v0")
+    if not created:
+        vacuum(server_url, database)  # after new migrations: statistics, visibility map
     if created:
         manage(
             local,

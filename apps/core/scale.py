@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 
-from apps.core.search import area_tokens, document_tokens, normalize_for_search, uses_full_text
+from apps.core.search import (
+    area_tokens,
+    document_tokens,
+    has_area_vector,
+    normalize_for_search,
+    uses_full_text,
+)
 
 BATCH = 5_000
 
@@ -79,14 +85,18 @@ def set_search_columns(model, rows: list[tuple[int, list[str]]], areas=None) -> 
         " ".join([document_tokens(*parts), *area_tokens(areas.get(pk, ()))]).strip()
         for pk, parts in rows
     ]
+    area_lexemes = [" ".join(area_tokens(areas.get(pk, ()))) for pk, _parts in rows]
     table = connection.ops.quote_name(model._meta.db_table)
+    also = ""
+    if has_area_vector(model):
+        also = ", area_vector = array_to_tsvector(string_to_array(v.area, ' ')) "
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS t SET search_text = v.txt, "  # noqa: S608 — the model's table
-            "search_vector = array_to_tsvector(string_to_array(v.tok, ' ')) "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS v(id, txt, tok) "
-            "WHERE t.id = v.id",
-            [[pk for pk, _parts in rows], texts, tokens],
+            f"search_vector = array_to_tsvector(string_to_array(v.tok, ' ')){also} "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) "
+            "AS v(id, txt, tok, area) WHERE t.id = v.id",
+            [[pk for pk, _parts in rows], texts, tokens, area_lexemes],
         )
 
 

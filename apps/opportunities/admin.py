@@ -74,7 +74,8 @@ class OpportunityAdmin(admin.ModelAdmin):
     inlines = [EventInline, AttachmentInline, AmendmentInline, TargetInline]
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Opportunity._meta.fields if f.name != "search_vector"] + ["areas"]
+        hidden = ("search_vector", "area_vector")
+        return [f.name for f in Opportunity._meta.fields if f.name not in hidden] + ["areas"]
 
     def has_add_permission(self, request):
         return False

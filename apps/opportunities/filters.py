@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from apps.core.reference import PerLanguage, VersionedMemo
+from apps.core.text import normalize_text
 from apps.core.widgets import FastDateInput, FastNumberInput, FastSelect
 from apps.opportunities.models import Opportunity
 from apps.organizations.models import Organization
@@ -117,6 +118,16 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["agency"].extra["choices"] = agency_choices()
+
+    def areas_in_index_order(self) -> bool:
+        """The open ones by deadline without keywords: read from the list's order index,
+        which carries the areas' lexemes (Opportunity.Meta.indexes)."""
+        data = self.form.cleaned_data
+        return (
+            not normalize_text(data.get("q") or "")
+            and (data.get("status") or Opportunity.Status.PUBLISHED) == Opportunity.Status.PUBLISHED
+            and (data.get("ordering") or "deadline") != "newest"
+        )
 
     def filter_deadline_after(self, queryset, name, value):
         start = datetime.combine(value, time.min, tzinfo=UTC)

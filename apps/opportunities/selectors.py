@@ -22,7 +22,7 @@ PUBLIC_STATUSES = (
 
 
 # Columns no page shows: the search index (as large as the texts) stays in the database.
-SEARCH_COLUMNS = ("search_text", "search_vector")
+SEARCH_COLUMNS = ("search_text", "search_vector", "area_vector")
 
 
 def areas_for_display() -> QuerySet[TechnologyArea]:

@@ -51,9 +51,14 @@ class AreaAndKeywordFilterMixin(LeanFilterSet):
             return queryset
         return filter_by_search(queryset, value)
 
+    def areas_in_index_order(self) -> bool:
+        """Whether the rows are read in the order of an index that carries the areas'
+        own column (apps.core.search.filter_by_areas); a filter set says when."""
+        return False
+
     def filter_area(self, queryset, name, value):
         area_ids = area_with_descendants_ids(value)
-        by_vector = filter_by_areas(queryset, area_ids)
+        by_vector = filter_by_areas(queryset, area_ids, own_column=self.areas_in_index_order())
         if by_vector is not None:
             return by_vector
         model = queryset.model

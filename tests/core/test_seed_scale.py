@@ -76,11 +76,25 @@ def test_the_data_is_bilingual_varied_and_found_by_search():
     assert {"published", "closed"} <= statuses
     assert Opportunity.areas.through.objects.count() >= 300
     public = opportunities_public()
-    from apps.core.search import filter_by_search
+    from apps.core.search import filter_by_areas, filter_by_search, uses_full_text
 
     found = filter_by_search(public, "熱防護")
     assert found.exists()
     assert all("熱防護" in o.search_text for o in found[:20])  # a title, summary or area
+    # The area filter finds what the many-to-many table says, through the bulk-written
+    # search columns (the areas' own column among them).
+    links = Opportunity.areas.through.objects.filter(opportunity__status="published")
+    area = links.values_list("technologyarea_id", flat=True).order_by("pk")[0]
+    tagged = set(
+        Opportunity.objects.filter(areas=area, status="published").values_list("pk", flat=True)
+    )
+    published = Opportunity.objects.filter(status="published")
+    if uses_full_text():
+        by_column = filter_by_areas(published, [area], own_column=True)
+        by_vector = filter_by_areas(published, [area], own_column=False)
+        assert tagged
+        assert set(by_column.values_list("pk", flat=True)) == tagged
+        assert set(by_vector.values_list("pk", flat=True)) == tagged
 
 
 def test_nonsense_counts_are_refused():

@@ -3,10 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.search import uses_full_text
 from apps.opportunities.models import Opportunity
+from apps.taxonomy.models import TechnologyArea
 from tests.factories import AgencyFactory
 from tests.opportunities.factories import OpportunityFactory
 
@@ -92,6 +95,37 @@ def test_each_filter(client, catalogue):
     assert refs(client, deadline_after=soon) == {"HYP", "AM"}
     assert refs(client, q="hypersonic") == {"HYP"}
     assert refs(client, q="衛星") == {"SAR"}
+
+
+def test_an_area_filters_every_status_with_or_without_keywords(client, catalogue):
+    """Without keywords the areas are matched on their own column, which the list's order
+    index carries; with keywords, in the search vector beside the words."""
+    assert refs(client, area="satellites", status="any") == {"SAR", "OLD"}
+    assert refs(client, area="satellites", status="closed") == {"OLD"}
+    assert refs(client, area="satellites", q="衛星") == {"SAR"}
+    assert refs(client, area="satellites", q="hypersonic") == set()
+    catalogue["hyp"].areas.set(TechnologyArea.objects.filter(slug="satellites"))
+    assert refs(client, area="satellites") == {"SAR", "HYP"}
+    assert refs(client, area="hypersonics") == set()
+    TechnologyArea.objects.get(slug="satellites").opportunities.clear()  # from the area's side
+    assert refs(client, area="satellites", status="any") == set()
+
+
+@pytest.mark.skipif(not uses_full_text(), reason="the areas' column is PostgreSQL's")
+def test_the_areas_column_holds_each_opportunitys_area_lexemes(catalogue):
+    def lexemes(opportunity):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tsvector_to_array(area_vector) FROM opportunities_opportunity "
+                "WHERE id = %s",
+                [opportunity.pk],
+            )
+            return sorted(cursor.fetchone()[0])
+
+    sar = catalogue["sar"]
+    assert lexemes(sar) == [f"area:{TechnologyArea.objects.get(slug='satellites').pk}"]
+    sar.areas.set(TechnologyArea.objects.filter(slug__in=["hypersonics", "satellites"]))
+    assert lexemes(sar) == sorted(f"area:{pk}" for pk in sar.areas.values_list("pk", flat=True))
 
 
 def test_combined_filters(client, catalogue):
