@@ -19,6 +19,7 @@ both ways). Responses carry `X-Page-Cache: hit` or `miss` for operators.
 """
 
 import hashlib
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -66,18 +67,8 @@ def generations() -> dict[str, int]:
     return kept[alias]
 
 
-def set_request_generation(name: str, value: int) -> None:
-    """What the rest of this request reads for `name` (which it has just set itself)."""
-    for kept in (_request_generations.get() or {}).values():
-        kept[name] = value
-
-
-def current_generation(name: str) -> int:
-    return generations().get(name, 0)
-
-
 def request_generation(request: HttpRequest, name: str) -> int:
-    """`current_generation(name)`, read once per request (the page cache may have read it
+    """The generation `name`, read once per request (the page cache may have read it
     already), even where the request was made without Django's request signals."""
     kept = request.__dict__.get("_content_generations")
     if kept is None:
@@ -92,10 +83,27 @@ def bump_generation(name: str) -> None:
         ContentGeneration.objects.get_or_create(name=name, defaults={"value": 1})
 
 
+def renew_generation(name: str) -> None:
+    """Sets `name` to a new random number, for versions that must never be seen twice (a
+    number set by a transaction that rolled back is not set again, as a counter's would
+    be: apps.core.reference). Call inside the transaction that changes the data; the rest
+    of the request reads the new number."""
+    value = secrets.randbits(62)
+    if not ContentGeneration.objects.filter(name=name).update(value=value):
+        ContentGeneration.objects.get_or_create(name=name, defaults={"value": value})
+    for kept in (_request_generations.get() or {}).values():
+        kept[name] = value
+
+
+def has_generations_table(using: str = "default") -> bool:
+    """For post_migrate receivers, which may run before the table's own migration."""
+    return ContentGeneration._meta.db_table in connections[using].introspection.table_names()
+
+
 def bump_generation_after_migrate(name: str, using: str = "default") -> None:
     """For post_migrate receivers: data migrations write through historical models, which
     send no signals, so what they changed is new content too (once the table exists)."""
-    if ContentGeneration._meta.db_table in connections[using].introspection.table_names():
+    if has_generations_table(using):
         bump_generation(name)
 
 

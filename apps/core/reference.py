@@ -11,14 +11,11 @@ page reads anyway: a look costs no round trip of its own, and one query at most 
 request that reads no generation. Callers must not change what they get.
 """
 
-import secrets
 from collections.abc import Callable
 
-from django.db import connections
 from django.utils.translation import get_language
 
-from apps.core.models import ContentGeneration
-from apps.core.pagecache import generations, set_request_generation
+from apps.core.pagecache import generations, has_generations_table, renew_generation
 from portal.db_router import reads_from_primary
 
 
@@ -30,16 +27,12 @@ class VersionedMemo:
 
     def forget(self) -> None:
         """Call inside the transaction that changes the data."""
-        version = secrets.randbits(62)
-        if not ContentGeneration.objects.filter(name=self.key).update(value=version):
-            ContentGeneration.objects.get_or_create(name=self.key, defaults={"value": version})
-        # The rest of this request reads the data as changed.
-        set_request_generation(self.key, version)
+        renew_generation(self.key)
 
     def forget_after_migrate(self, using: str = "default") -> None:
         """For post_migrate receivers: data migrations write through historical models,
         which send no signals (once the table of generations exists)."""
-        if ContentGeneration._meta.db_table in connections[using].introspection.table_names():
+        if has_generations_table(using):
             self.forget()
 
     def get(self, build: Callable[[], object]):
