@@ -14,8 +14,11 @@ may create databases; BENCH_REDIS_URL (default redis://127.0.0.1:6379/14), a Red
 database the script may flush. The database kakehashi_bench_web_<N> is created and filled
 with `seed_scale` on the first run for N opportunities and kept for the next runs.
 
-Each scenario runs wrk (2 threads, --connections, --duration) against gunicorn
-(deploy/gunicorn.conf.py, production settings, --workers per instance) on loopback:
+Each scenario runs wrk (2 threads, --connections) against gunicorn (deploy/gunicorn.conf.py,
+production settings, --workers per instance) on loopback, in --rounds slices of --duration
+seconds, and every slice runs between two slices of the baseline: a shared machine's speed
+drifts within minutes, and a share measured against the baseline just before and after it
+compares like with like:
 
 - baseline: /robots.txt, a plain Django view through the whole middleware stack;
 - list: the public opportunity list over a mix of --urls distinct filter URLs (keyword in
@@ -29,10 +32,12 @@ paces each connection), for that long; the line "soak:" gives the rate reached, 
 errors, and all workers' resident memory in the first and in the last minute.
 
 With --cache off the response cache is bypassed (PAGE_CACHE=off); by default it is on,
-so the list figure is the cached one. Columns: requests/s, p50 and p99 latency, non-2xx
-answers, and each figure as a share of the baseline. The peak RSS of any gunicorn worker
-over the run is printed too. The last line is `ratio: X` = list requests/s / baseline
-requests/s.
+so the list figure is the cached one. Columns: requests/s, p50 and p99 latency (medians of
+the slices), the worst slice's p99, non-2xx answers, and the share of the baseline: the
+median over the slices of the slice's requests/s over its baseline's (the mean of the
+baseline slices before and after it), then each slice's share. The peak RSS of any
+gunicorn worker over the run is printed too. The last line is `ratio: X`, the list's
+share.
 """
 
 # The script starts local programs (gunicorn, nginx, wrk) with arguments it builds itself.
@@ -44,6 +49,7 @@ import random
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import tempfile
 import threading
@@ -59,7 +65,10 @@ GUNICORN = str(BASE_DIR / ".venv" / "bin" / "gunicorn")
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--opportunities", type=int, default=10_000)
-    parser.add_argument("--duration", type=int, default=15, help="seconds per scenario")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per slice")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="slices per scenario, each between baselines"
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers per instance")
     parser.add_argument("--instances", type=int, default=1, choices=[1, 2])
@@ -328,6 +337,54 @@ def run_wrk(url: str, script: Path, args, duration: int | None = None) -> dict:
     }
 
 
+def warm_pass(base: str, paths: list[str], cookie: str | None) -> None:
+    for path in paths:
+        request = urllib.request.Request(base + path)  # noqa: S310 — loopback
+        if cookie:
+            request.add_header("Cookie", f"{SESSION_COOKIE}={cookie}")
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            if response.url != base + path:
+                raise SystemExit(f"{path} answered with a redirect to {response.url}")
+
+
+def run_rounds(base: str, scripts: dict, names: list[str], args) -> dict[str, list[dict]]:
+    """Each scenario's slices, every one run between two slices of the baseline:
+    B s1 B s2 B … per round, for --rounds rounds. A shared machine's speed drifts by tens
+    of percent within minutes; a slice compared with the baseline just before and after
+    it sees the same machine, and the rounds spread each scenario over the whole run.
+    Returns the slices of each scenario and, under "baseline:<name>", the mean of the
+    two baseline slices around each of them."""
+    slices: dict[str, list[dict]] = {"baseline": []}
+    before = run_wrk(base, scripts["baseline"], args)
+    slices["baseline"].append(before)
+    for _round in range(args.rounds):
+        for name in names:
+            result = run_wrk(base, scripts[name], args)
+            after = run_wrk(base, scripts["baseline"], args)
+            slices["baseline"].append(after)
+            slices.setdefault(name, []).append(result)
+            slices.setdefault("baseline:" + name, []).append(
+                {"rps": (before["rps"] + after["rps"]) / 2}
+            )
+            before = after
+    return slices
+
+
+def summarize(runs: list[dict], beside: list[dict] | None) -> dict:
+    """The median slice's figures; shares are each slice's rate over its baseline's."""
+    shares = [r["rps"] / b["rps"] for r, b in zip(runs, beside, strict=True)] if beside else []
+    return {
+        "rps": statistics.median(r["rps"] for r in runs),
+        "p50": statistics.median(r["p50"] for r in runs),
+        "p99": statistics.median(r["p99"] for r in runs),
+        "p99_max": max(r["p99"] for r in runs),
+        "errors": sum(r["errors"] for r in runs),
+        "socket_errors": sum(r["socket_errors"] for r in runs),
+        "shares": shares,
+        "share": statistics.median(shares) if shares else None,
+    }
+
+
 def soak(base: str, paths: list[str], measured: dict, sampler, work: Path, args) -> dict:
     """The list mix at half the rate measured for it, paced by wrk (each connection waits
     between its requests), with the workers' memory sampled throughout."""
@@ -372,8 +429,6 @@ def main() -> None:
         "DEBUG": "false",
     }
     manage(local, "migrate", "--noinput", "-v0")
-    if not created:
-        vacuum(server_url, database)  # after new migrations: statistics, visibility map
     if created:
         manage(
             local,
@@ -382,6 +437,9 @@ def main() -> None:
             f"--firms={max(200, args.opportunities // 15)}",
             f"--capabilities={max(1000, args.opportunities // 3)}",
         )
+    # After seeding or new migrations: the planner's statistics and the visibility map
+    # (index-only scans), as autovacuum would give a long-lived database.
+    vacuum(server_url, database)
     import json
 
     facts = json.loads(manage(local, "shell", "-c", SETUP, capture=True).strip().splitlines()[-1])
@@ -433,23 +491,27 @@ def main() -> None:
         }
         sampler = RssSampler([p.pid for p in processes[: args.instances]])
         sampler.start()
-        results = {}
+        measured = {
+            name: (paths, cookie)
+            for name, (paths, cookie) in scenarios.items()
+            if name != "baseline" and (not args.only or name in args.only)
+        }
+        scripts = {
+            name: lua_script(paths, cookie, work, name)
+            for name, (paths, cookie) in scenarios.items()
+        }
+        # One pass over each mix first: a check that every URL answers itself (not a
+        # redirect to sign in, say), and a warm start (database buffers and, with the
+        # cache on, the cached pages), so that what is measured is the steady state.
         for name, (paths, cookie) in scenarios.items():
-            if args.only and name not in args.only and name != "baseline":
-                continue
-            script = lua_script(paths, cookie, work, name)
-            # One pass over the mix first: a check that every URL answers itself (not a
-            # redirect to sign in, say), and a warm start (database buffers and, with the
-            # cache on, the cached pages), so that what is measured is the steady state.
-            for path in paths:
-                request = urllib.request.Request(base + path)  # noqa: S310 — loopback
-                if cookie:
-                    request.add_header("Cookie", f"{SESSION_COOKIE}={cookie}")
-                with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-                    if response.url != base + path:
-                        raise SystemExit(f"{path} answered with a redirect to {response.url}")
-            results[name] = run_wrk(base, script, args)
+            if name == "baseline" or name in measured:
+                warm_pass(base, paths, cookie)
+        slices = run_rounds(base, scripts, list(measured), args)
+        results = {"baseline": summarize(slices["baseline"], None)}
+        for name, (paths, _cookie) in measured.items():
+            results[name] = summarize(slices[name], slices["baseline:" + name])
             results[name]["urls"] = len(paths)
+        results["baseline"]["urls"] = 1
         soaked = None
         if args.soak and "list" in results:
             soaked = soak(base, scenarios["list"][0], results["list"], sampler, work, args)
@@ -462,19 +524,21 @@ def main() -> None:
             process.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
-    baseline = results["baseline"]["rps"]
     print(
         f"{args.opportunities:,} opportunities; {args.instances} instance(s) x "
-        f"{args.workers} workers; {args.connections} connections; cache {args.cache}"
+        f"{args.workers} workers; {args.connections} connections; cache {args.cache}; "
+        f"{args.rounds} round(s) of {args.duration} s, each beside a baseline slice"
     )
     print(
         f"{'scenario':<10} {'urls':>5} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'non-2xx':>8} {'share':>7}"
+        f"{'p99 max':>8} {'non-2xx':>8} {'share':>7}  shares by round"
     )
     for name, r in results.items():
+        rounds = " ".join(f"{x:.1%}" for x in r["shares"])
+        share = f"{r['share']:>7.1%}" if r["share"] is not None else f"{'':>7}"
         print(
             f"{name:<10} {r['urls']:>5} {r['rps']:>9.1f} {r['p50']:>8.1f} {r['p99']:>8.1f} "
-            f"{r['errors']:>8} {r['rps'] / baseline:>7.1%}"
+            f"{r['p99_max']:>8.1f} {r['errors']:>8} {share}  {rounds}"
         )
     print(f"peak worker RSS: {sampler.peak_kb / 1024:.0f} MB")
     if soaked:
@@ -487,7 +551,7 @@ def main() -> None:
             f"({r['growth']:+.1%})"
         )
     if "list" in results:
-        print(f"ratio: {results['list']['rps'] / baseline:.3f}")
+        print(f"ratio: {results['list']['share']:.3f}")
 
 
 if __name__ == "__main__":
