@@ -13,6 +13,7 @@ request that reads no generation. Callers must not change what they get.
 
 from collections.abc import Callable
 
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import get_language
 
 from apps.core.pagecache import generations, has_generations_table, renew_generation
@@ -59,3 +60,19 @@ class PerLanguage:
         if kept is None or kept[0] is not source:
             kept = self._kept[language] = (source, build(source))
         return kept[1]
+
+
+class NormalChoices(BaseChoiceIterator):
+    """Choices already in Django's normal form, (value, label) pairs of strings, as kept
+    reference data gives them: Django takes a choice iterator as it is, where it would
+    normalize a plain list again, pair by pair, at every look (each validation, each
+    rendering of the field)."""
+
+    def __init__(self, pairs):
+        self.pairs = list(pairs)
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+    def __len__(self):
+        return len(self.pairs)

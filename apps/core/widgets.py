@@ -18,10 +18,10 @@ class FastInputMixin:
     def render(self, name, value, attrs=None, renderer=None):
         final = self.build_attrs(self.attrs, attrs)
         value = self.format_value(value)
-        value_attr = f' value="{_escape(value)}"' if value is not None else ""
+        value_attr = f' value="{escape_text(value)}"' if value is not None else ""
         # Every part is escaped.
         return mark_safe(
-            f'<input type="{_escape(self.input_type)}" name="{_escape(name)}"{value_attr}'
+            f'<input type="{escape_text(self.input_type)}" name="{escape_text(name)}"{value_attr}'
             f"{_attributes(final)}>"
         )
 
@@ -46,14 +46,15 @@ def _attributes(attrs: dict) -> str:
     """As django/forms/widgets/attrs.html: in order, True as a bare name, False left out
     (django.forms.utils.flatatt would move the bare names to the end)."""
     return "".join(
-        f" {name}" if value is True else f' {name}="{_escape(value)}"'
+        f" {name}" if value is True else f' {name}="{escape_text(value)}"'
         for name, value in attrs.items()
         if value is not False and value is not None
     )
 
 
-def _escape(value) -> str:
-    """Django's `conditional_escape`, as plain string work (a select has many options)."""
+def escape_text(value) -> str:
+    """Django's `conditional_escape`, as plain string work (a select has many options):
+    what is marked safe as it is, anything else (lazy translations too) as escaped text."""
     if hasattr(value, "__html__"):
         return value.__html__()
     return html.escape(str(value), quote=True)
@@ -84,10 +85,10 @@ class FastSelect(forms.Select):
         # As Django's Select: a single select marks only the first matching option.
         count = -1 if self.allow_multiple_selected else 1
         for option_value in dict.fromkeys(str(v) for v in self.format_value(value)):
-            tag = f'<option value="{_escape(option_value)}">'
+            tag = f'<option value="{escape_text(option_value)}">'
             body = body.replace(tag, tag[:-1] + " selected>", count)
         # Every part is escaped.
-        return mark_safe(f'<select name="{_escape(name)}"{_attributes(final)}>{body}</select>')
+        return mark_safe(f'<select name="{escape_text(name)}"{_attributes(final)}>{body}</select>')
 
     def _options(self) -> str:
         choices = self.choices
@@ -110,11 +111,11 @@ class FastSelect(forms.Select):
     def _render_options(self, choices):
         for option_value, label in choices:
             if isinstance(label, list | tuple):  # an <optgroup>
-                yield f'<optgroup label="{_escape(option_value)}">'
+                yield f'<optgroup label="{escape_text(option_value)}">'
                 yield from self._render_options(label)
                 yield "</optgroup>"
                 continue
             option_value = "" if option_value is None else str(option_value)
             if option_value in self.unlisted:
                 continue
-            yield f'<option value="{_escape(option_value)}">{_escape(label)}</option>'
+            yield f'<option value="{escape_text(option_value)}">{escape_text(label)}</option>'

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from apps.core.reference import PerLanguage, VersionedMemo
+from apps.core.reference import NormalChoices, PerLanguage, VersionedMemo
 from apps.core.text import normalize_text
 from apps.core.widgets import FastDateInput, FastNumberInput, FastSelect
 from apps.opportunities.models import Opportunity
@@ -30,13 +30,13 @@ def _verified_agency_rows() -> list[tuple[int, str, str]]:
 _agency_choices = PerLanguage()
 
 
-def _named_in_language(rows) -> list[tuple[str, str]]:
+def _named_in_language(rows) -> NormalChoices:
     ja = (get_language() or "").startswith("ja")
     choices = [(str(pk), (ja and name_ja) or name_en or name_ja) for pk, name_en, name_ja in rows]
-    return sorted(choices, key=lambda choice: choice[1].casefold())
+    return NormalChoices(sorted(choices, key=lambda choice: choice[1].casefold()))
 
 
-def agency_choices() -> list[tuple[str, str]]:
+def agency_choices() -> NormalChoices:
     """(id, name in the active language) of the verified agencies, from rows kept per
     process (apps.core.reference), where a model choice field would query and build a
     model per agency at every look at its choices. The same list for as long as the rows

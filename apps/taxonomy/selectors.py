@@ -3,7 +3,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from apps.core.reference import PerLanguage, VersionedMemo
+from apps.core.reference import NormalChoices, PerLanguage, VersionedMemo
 from apps.taxonomy.models import TechnologyArea
 
 
@@ -83,12 +83,13 @@ def area_with_descendants_ids(
 _choices = PerLanguage()
 
 
-def area_choices() -> list[tuple[str, str]]:
-    """(slug, indented name) for filter drop-downs, in tree order: the same list for as
-    long as the tree and the language are the same (apps.core.reference.PerLanguage);
-    callers must not change it."""
+def area_choices() -> NormalChoices:
+    """(slug, indented name) for filter drop-downs, in tree order: the same choices for
+    as long as the tree and the language are the same (apps.core.reference.PerLanguage);
+    callers must not change them."""
     return _choices.get(
-        areas_tree(), lambda tree: [(a.slug, ("— " * a.depth) + a.name) for a in tree]
+        areas_tree(),
+        lambda tree: NormalChoices((a.slug, ("— " * a.depth) + a.name) for a in tree),
     )
 
 

@@ -7,10 +7,12 @@ from django import template
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+
+from apps.core.widgets import escape_text
 
 register = template.Library()
 
@@ -109,27 +111,32 @@ _OWN_MARKUP_WIDGETS = frozenset(
 @register.simple_tag
 def filter_fields(form):
     """The visible fields of a filter form, marked up as includes/field.html does (a label,
-    the widget, help, errors), built in Python: a list page's filters are on every
-    request, and an include per field cost more than the rows it filters.
+    the widget, help, errors), built in Python with plain string work (as the widgets of
+    apps.core.widgets): a list page's filters are on every request, and an include per
+    field cost more than the rows it filters.
     tests/core/test_pagination_and_widgets.py compares both renderings."""
     parts = []
     for field in form.visible_fields():
         if field.widget_type in _OWN_MARKUP_WIDGETS:
             parts.append(get_template("includes/field.html").render({"field": field}))
             continue
-        required = field.field.required
-        classes = "field" + (" field-invalid" if field.errors else "")
-        classes += (" field-required" if required else "") + f" field-{field.name}"
-        mark = mark_safe(' <span class="required" aria-hidden="true">*</span>' if required else "")
-        help_text = ""
-        if field.help_text:  # help texts are the project's own markup, as in field.html
-            help_text = format_html(
-                '<p class="help" id="{}_helptext">{}</p>', field.auto_id, mark_safe(field.help_text)
-            )
-        errors = format_html_join(
-            "", '<p class="error" id="{}_error">{}</p>', ((field.auto_id, e) for e in field.errors)
+        auto_id = escape_text(field.auto_id)
+        errors = field.errors
+        classes = "field" + (" field-invalid" if errors else "")
+        classes += (" field-required" if field.field.required else "") + f" field-{field.name}"
+        mark = ' <span class="required" aria-hidden="true">*</span>' if field.field.required else ""
+        # Help texts are the project's own markup, as in field.html.
+        help_text = (
+            f'<p class="help" id="{auto_id}_helptext">{field.help_text}</p>'
+            if field.help_text
+            else ""
         )
-        markup = '<div class="{}">\n<label for="{}">{}{}</label>\n{}\n{}{}</div>\n'
-        label = (field.id_for_label, field.label, mark)
-        parts.append(format_html(markup, classes, *label, field, help_text, errors))
+        shown = "".join(
+            f'<p class="error" id="{auto_id}_error">{escape_text(error)}</p>' for error in errors
+        )
+        parts.append(
+            f'<div class="{escape_text(classes)}">\n'
+            f'<label for="{escape_text(field.id_for_label)}">{escape_text(field.label)}{mark}'
+            f"</label>\n{escape_text(field)}\n{help_text}{shown}</div>\n"
+        )
     return mark_safe("".join(parts))  # each part is escaped above or by its template
