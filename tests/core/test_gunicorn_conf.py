@@ -88,7 +88,7 @@ def test_retired_workers_are_replaced_and_every_request_is_answered(tmp_path):
         statuses = []
         for _ in range(10):
             url = f"http://127.0.0.1:{port}/robots.txt"
-            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=30) as response:
                 statuses.append(response.status)
         assert statuses == [200] * 10
         assert server.poll() is None  # the master is still serving
