@@ -38,13 +38,14 @@ Columns: million instructions per request, as a multiple of the baseline's, and 
 
 import argparse
 import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import web  # the same services, settings and URL mixes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PY = str(BASE_DIR / ".venv" / "bin" / "python")
@@ -158,20 +159,10 @@ def main() -> None:
     args = parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("Valgrind is needed: apt-get install valgrind")
-    server_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    database = f"kakehashi_bench_web_{args.opportunities}"
+    server_url, redis_url = web.bench_services()
+    database_url = f"{server_url}/{web.bench_database(args.opportunities)}"
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
-        "SECRET_KEY": "bench-" + "x" * 60,
-        "ALLOWED_HOSTS": "testserver",
-        "DATABASE_URL": f"{server_url}/{database}",
-        "REDIS_URL": redis_url,
-        "SECURE_SSL_REDIRECT": "false",
-        "PAGE_CACHE": "off",
-        "API_ANON_RATE": "100000000/minute",
-        "API_USER_RATE": "100000000/minute",
+        **web.production_env(database_url, redis_url, cache="off", hosts="testserver"),
         "PYTHONHASHSEED": "0",
     }
     names = ["baseline"] + [s for s in SCENARIOS[1:] if not args.only or s in args.only]

@@ -88,6 +88,37 @@ def parse_args():
 
 # --- Setup ------------------------------------------------------------------------------
 
+SECRET_KEY = "bench-" + "x" * 60
+
+
+def bench_services() -> tuple[str, str]:
+    """(PostgreSQL server URL, Redis database URL) of the benchmarks (see the docstring)."""
+    return (
+        os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432"),
+        os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+    )
+
+
+def bench_database(opportunities: int) -> str:
+    return f"kakehashi_bench_web_{opportunities}"
+
+
+def production_env(database_url: str, redis_url: str, *, cache: str, hosts: str) -> dict:
+    """The environment of the production settings on the benchmark's services."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": hosts,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECURE_SSL_REDIRECT": "false",
+        "PAGE_CACHE": cache,
+        # The API's rate limits would answer 429 to a load generator on one address.
+        "API_ANON_RATE": "100000000/minute",
+        "API_USER_RATE": "100000000/minute",
+    }
+
 
 def ensure_database(server_url: str, name: str) -> bool:
     """True when the database had to be created."""
@@ -413,16 +444,14 @@ def main() -> None:
     args = parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install wrk")
-    server_url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
-    database = f"kakehashi_bench_web_{args.opportunities}"
+    server_url, redis_url = bench_services()
+    database = bench_database(args.opportunities)
     created = ensure_database(server_url, database)
     work = Path(tempfile.mkdtemp(prefix="kakehashi-web-"))
-    # The session made below for the directory is signed with the key the server uses.
-    secret_key = "bench-" + "x" * 60
     local = {
         **os.environ,
-        "SECRET_KEY": secret_key,
+        # The session made below for the directory is signed with the key the server uses.
+        "SECRET_KEY": SECRET_KEY,
         "DJANGO_SETTINGS_MODULE": "portal.settings.local",
         "DATABASE_URL": f"{server_url}/{database}",
         "REDIS_URL": "",
@@ -443,19 +472,9 @@ def main() -> None:
     import json
 
     facts = json.loads(manage(local, "shell", "-c", SETUP, capture=True).strip().splitlines()[-1])
-    production = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.production",
-        "SECRET_KEY": secret_key,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": f"{server_url}/{database}",
-        "REDIS_URL": redis_url,
-        "SECURE_SSL_REDIRECT": "false",
-        "PAGE_CACHE": args.cache,
-        # The API's rate limits would answer 429 to a load generator on one address.
-        "API_ANON_RATE": "100000000/minute",
-        "API_USER_RATE": "100000000/minute",
-    }
+    production = production_env(
+        f"{server_url}/{database}", redis_url, cache=args.cache, hosts="127.0.0.1,localhost"
+    )
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
