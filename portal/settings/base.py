@@ -9,6 +9,8 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from portal import postgresql
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -103,6 +105,9 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["portal.db_router.ReplicaRouter"]
+# Django's PostgreSQL backend, sparing the health check of a connection that has just
+# answered (portal/postgresql/base.py).
+postgresql.use_for(DATABASES)
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:

@@ -4,7 +4,7 @@ refuses to start without them. `python manage.py check --deploy` is clean here."
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import env, postgresql
 
 DEBUG = False
 DEMO_DATA_ALLOWED = False
@@ -23,6 +23,7 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
     DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+postgresql.use_for(DATABASES)  # as in base.py
 if not env("REDIS_URL", default=""):
     raise ImproperlyConfigured("REDIS_URL is required in production (cache, rate limits, tasks).")
 
