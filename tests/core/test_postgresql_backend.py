@@ -28,11 +28,21 @@ def counting(wrapper_class):
     return Counting
 
 
-def persistent(wrapper_class):
-    """A second connection to the test database, set up as production sets its own (under
-    the default alias, which connection signal receivers look up)."""
-    settings = {**connection.settings_dict, "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
-    return counting(wrapper_class)(settings)
+@pytest.fixture
+def persistent():
+    """Opens second connections to the test database, set up as production sets its own
+    (under the default alias, which connection signal receivers look up); closed after
+    the test."""
+    opened = []
+
+    def open_with(wrapper_class=DatabaseWrapper):
+        settings = {**connection.settings_dict, "CONN_MAX_AGE": 600, "CONN_HEALTH_CHECKS": True}
+        opened.append(counting(wrapper_class)(settings))
+        return opened[-1]
+
+    yield open_with
+    for db in opened:
+        db.close()
 
 
 def request(db) -> int:
@@ -59,41 +69,31 @@ def test_the_settings_use_this_backend_for_postgresql():
     assert isinstance(connections["default"], DatabaseWrapper)
 
 
-def test_back_to_back_requests_are_not_health_checked_each_time():
+def test_back_to_back_requests_are_not_health_checked_each_time(persistent):
     ours, django = persistent(DatabaseWrapper), persistent(DjangoWrapper)
-    try:
-        for db in (ours, django):
-            pids = {request(db) for _ in range(5)}
-            assert len(pids) == 1  # one persistent connection throughout
-        assert ours.checks == 0
-        assert django.checks == 4  # a round trip before every request but the first
-    finally:
-        ours.close()
-        django.close()
+    for db in (ours, django):
+        pids = {request(db) for _ in range(5)}
+        assert len(pids) == 1  # one persistent connection throughout
+    assert ours.checks == 0
+    assert django.checks == 4  # a round trip before every request but the first
 
 
-def test_a_connection_idle_past_the_window_is_checked_and_replaced_when_dropped():
-    db = persistent(DatabaseWrapper)
-    try:
-        first = request(db)
-        drop(first)
-        time.sleep(HEALTH_CHECK_BYPASS + 0.1)
-        second = request(db)  # no error: the check found the connection gone
-        assert second != first
-        assert db.checks == 1
-    finally:
-        db.close()
+def test_a_connection_idle_past_the_window_is_checked_and_replaced_when_dropped(persistent):
+    db = persistent()
+    first = request(db)
+    drop(first)
+    time.sleep(HEALTH_CHECK_BYPASS + 0.1)
+    second = request(db)  # no error: the check found the connection gone
+    assert second != first
+    assert db.checks == 1
 
 
-def test_a_connection_dropped_within_the_window_fails_one_request_then_is_replaced():
-    db = persistent(DatabaseWrapper)
-    try:
-        first = request(db)
-        drop(first)
-        with pytest.raises(OperationalError):
-            request(db)
-        # The failed request's end found the connection unusable and closed it.
-        assert db.connection is None
-        assert request(db) != first
-    finally:
-        db.close()
+def test_a_connection_dropped_within_the_window_fails_one_request_then_is_replaced(persistent):
+    db = persistent()
+    first = request(db)
+    drop(first)
+    with pytest.raises(OperationalError):
+        request(db)
+    # The failed request's end found the connection unusable and closed it.
+    assert db.connection is None
+    assert request(db) != first
