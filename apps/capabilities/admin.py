@@ -49,9 +49,8 @@ class CapabilityAdmin(admin.ModelAdmin):
     # Firms write their capabilities through the portal's forms (which record the edit
     # history and refresh the search index); operators read here and can withdraw one.
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Capability._meta.fields if f.name not in ("search_vector",)] + [
-            "areas"
-        ]
+        hidden = ("search_vector", "area_vector")
+        return [f.name for f in Capability._meta.fields if f.name not in hidden] + ["areas"]
 
     def has_add_permission(self, request):
         return False

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.capabilities import permissions
 from apps.capabilities.models import Capability
+from apps.core.text import normalize_text
 from apps.core.widgets import FastNumberInput, FastSelect
 from apps.organizations.models import Prefecture
 from apps.taxonomy.filters import AreaAndKeywordFilterMixin
@@ -75,6 +76,14 @@ class CapabilityFilter(AreaAndKeywordFilterMixin):
         if not sees:
             # Export-control details are for verified agency, intermediary and regulator staff.
             del self.filters["export_control"]
+
+    def areas_in_index_order(self) -> bool:
+        """Newest first without keywords: read from the directory's order index, which
+        carries the areas' lexemes (Capability.Meta.indexes)."""
+        data = getattr(self.form, "cleaned_data", None) or {}
+        return not normalize_text(data.get("q") or "") and data.get("ordering") in (
+            "", None, "relevance", "newest",
+        )  # fmt: skip
 
     def filter_ordering(self, queryset, name, value):
         return queryset  # applied last, in `qs`

@@ -1,7 +1,10 @@
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from apps.capabilities.models import Capability
+from apps.core.search import uses_full_text
+from apps.taxonomy.models import TechnologyArea
 from tests.capabilities.factories import CapabilityFactory
 from tests.factories import OrganizationFactory
 
@@ -145,3 +148,38 @@ def test_a_keyword_search_lists_newest_first_and_older_relevance_links_still_wor
     content = client.get(reverse("capabilities:directory"), {"q": "sar"}).content.decode()
     assert 'value="relevance"' not in content
     assert '<option value="newest">' in content or '<option value="newest" selected>' in content
+
+
+def test_an_area_filters_alone_with_keywords_and_in_every_order(client, catalogue):
+    """Without keywords, newest first, the areas are matched on their own column, which
+    the directory's order index carries; with keywords or another order, in the search
+    vector beside the words. Either way the same rows."""
+    assert titles(client, area="space-technologies") == {"SAR payload", "Small launcher"}
+    assert titles(client, area="space-technologies", ordering="trl") == {
+        "SAR payload",
+        "Small launcher",
+    }
+    assert titles(client, area="space-technologies", q="sar") == {"SAR payload"}
+    assert titles(client, area="space-technologies", q="GaN") == set()
+    catalogue["gan"].areas.set(TechnologyArea.objects.filter(slug="satellites"))
+    assert titles(client, area="satellites") == {"SAR payload", "Rad-hard GaN"}
+    assert titles(client, area="trusted-microelectronics") == set()
+    TechnologyArea.objects.get(slug="satellites").capabilities.clear()  # from the area's side
+    assert titles(client, area="satellites") == set()
+    assert titles(client, area="satellites", ordering="trl_desc") == set()
+
+
+@pytest.mark.skipif(not uses_full_text(), reason="the areas' column is PostgreSQL's")
+def test_the_areas_column_holds_each_capabilitys_area_lexemes(catalogue):
+    def lexemes(capability):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tsvector_to_array(area_vector) FROM capabilities_capability WHERE id = %s",
+                [capability.pk],
+            )
+            return sorted(cursor.fetchone()[0])
+
+    sar = catalogue["sar"]
+    assert lexemes(sar) == [f"area:{TechnologyArea.objects.get(slug='satellites').pk}"]
+    sar.areas.set(TechnologyArea.objects.filter(slug__in=["hypersonics", "satellites"]))
+    assert lexemes(sar) == sorted(f"area:{pk}" for pk in sar.areas.values_list("pk", flat=True))

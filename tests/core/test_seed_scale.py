@@ -95,6 +95,15 @@ def test_the_data_is_bilingual_varied_and_found_by_search():
         assert tagged
         assert set(by_column.values_list("pk", flat=True)) == tagged
         assert set(by_vector.values_list("pk", flat=True)) == tagged
+        # The capabilities' too.
+        capability_links = Capability.areas.through.objects.filter(capability__status="published")
+        area = capability_links.values_list("technologyarea_id", flat=True).order_by("pk")[0]
+        published = Capability.objects.filter(status="published")
+        tagged = set(published.filter(areas=area).values_list("pk", flat=True))
+        assert tagged
+        for own_column in (True, False):
+            found = filter_by_areas(published, [area], own_column=own_column)
+            assert set(found.values_list("pk", flat=True)) == tagged
 
 
 def test_nonsense_counts_are_refused():
