@@ -142,6 +142,21 @@ def vacuum(server_url: str, name: str) -> None:
         conn.execute("VACUUM ANALYZE")
 
 
+def database_memory(server_url: str, name: str) -> str:
+    """The database's size beside PostgreSQL's own cache: a database larger than
+    shared_buffers is read through the kernel's page cache, which a virtual machine may
+    not keep (on the machine of the sixth series it dropped pages with most of its memory
+    free, and the runs read from disk: see benchmarks/README.md)."""
+    import psycopg
+
+    with psycopg.connect(f"{server_url}/{name}", autocommit=True) as conn:
+        size, buffers = conn.execute(
+            "SELECT pg_size_pretty(pg_database_size(current_database())), "
+            "current_setting('shared_buffers')"
+        ).fetchone()
+    return f"database {size}; PostgreSQL shared_buffers {buffers}"
+
+
 def manage(env: dict, *args: str, capture: bool = False) -> str:
     result = subprocess.run(
         [PY, "manage.py", *args],
@@ -543,6 +558,7 @@ def main() -> None:
             process.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
 
+    print(database_memory(server_url, database))
     print(
         f"{args.opportunities:,} opportunities; {args.instances} instance(s) x "
         f"{args.workers} workers; {args.connections} connections; cache {args.cache}; "

@@ -9,17 +9,26 @@ page no longer grows with the table.
 
 Given a `count_key`, the count is also kept in the shared cache under it: the caller
 names in the key everything the rows depend on (the filters and the version of the
-content, as the opportunity list does with the page cache's generation) and says with
-`count_holds_until` until when the rows can change with the clock alone.
+content, as the opportunity list does with the page cache's generation). When rows also
+leave the list with the clock alone (an open opportunity whose deadline passes), the
+caller names that moment's field as `leaves_at`, and the count is kept until the first of
+the rows it counted leaves: an exact count counted them all; a capped one ("more than
+1,000") counted 1,001 of them, and there are more than 1,000 for as long as those are
+there. Which 1,001 does not matter to the count, but does to how long it holds: the
+latest (`count_from_latest`) when the rows come in that order from an index anyway (the
+list's order index, read backwards), for a count that holds for months; otherwise
+whichever the database reads first, since sorting every match would cost more than the
+count, for one that holds for hours (1,001 rows with deadlines over a year are about
+nine hours apart). A count kept only until the next deadline of any row (every few
+minutes at 300,000 opportunities) was read again for every list whenever one passed.
 """
 
 import hashlib
-from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.functional import cached_property
 from rest_framework.pagination import PageNumberPagination
@@ -46,14 +55,16 @@ class CappedPaginator(Paginator):
         floor: int = 1000,
         lookahead: int = 10,
         count_key: str | None = None,
-        count_holds_until: Callable[[], datetime | None] | None = None,
+        leaves_at: str | None = None,
+        count_from_latest: bool = False,
         **kwargs,
     ):
         super().__init__(object_list, per_page, **kwargs)
         self.floor = floor
         self.lookahead = lookahead
         self.count_key = count_key
-        self.count_holds_until = count_holds_until
+        self.leaves_at = leaves_at
+        self.count_from_latest = count_from_latest
         self._wanted = 1
 
     def _limit(self) -> int:
@@ -113,14 +124,22 @@ class CappedPaginator(Paginator):
             if kept is not None and (kept[1] is None or timezone.now() < kept[1]):
                 return kept[0]
         queryset = self.object_list
-        if hasattr(queryset, "values"):
+        until = None
+        if hasattr(queryset, "values") and self.leaves_at:
+            # SELECT COUNT(*), MIN(moment) FROM (SELECT moment … [ORDER BY moment DESC]
+            # LIMIT n): the rows counted, and when the first of them leaves.
+            field = self.leaves_at
+            order = [f"-{field}"] if self.count_from_latest else []
+            rows = queryset.order_by(*order).values(field)[: limit + 1]
+            counted_rows = rows.aggregate(found=Count("*"), first_leaves=Min(field))
+            found, until = counted_rows["found"], counted_rows["first_leaves"]
+        elif hasattr(queryset, "values"):
             # SELECT COUNT(*) FROM (SELECT id … LIMIT n): stops reading at the cap.
             found = queryset.order_by().values("pk")[: limit + 1].count()
         else:
             found = len(queryset[: limit + 1])
         counted = (min(found, limit), found > limit)
         if key:
-            until = self.count_holds_until() if self.count_holds_until else None
             seconds = 3600
             if until is not None:
                 seconds = min(seconds, int((until - timezone.now()).total_seconds()))
@@ -147,7 +166,7 @@ class CappedPageNumberPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         # A view may keep its counts as the list pages do: `count_kept(request)` gives
-        # CappedPaginator's `count_key` and `count_holds_until`.
+        # CappedPaginator's `count_key`, `leaves_at` and `count_from_latest`.
         kept = getattr(view, "count_kept", None)
         if kept is not None:
             self.django_paginator_class = partial(CappedPaginator, **kept(request))

@@ -264,12 +264,12 @@ class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
 
     def count_kept(self, request):
         """The list's capped count, kept as the page's is (opportunities.views): the same
-        for everyone until an edit or the next deadline of an open opportunity."""
+        for everyone until an edit or, for the open ones, until the deadline of one of
+        the rows it counted passes."""
         generation = request_generation(request, receivers.GENERATION)  # before the rows
-        return {
-            "count_key": list_count_key("api-opportunities", request, generation),
-            "count_holds_until": selectors.next_open_deadline,
-        }
+        filterset = getattr(self, "filterset", None)  # get_queryset's, read before the page
+        clock = filterset.count_clock() if filterset else {"leaves_at": "response_deadline"}
+        return {"count_key": list_count_key("api-opportunities", request, generation), **clock}
 
     def get_queryset(self):
         queryset = selectors.opportunities_public()
@@ -278,6 +278,7 @@ class OpportunityViewSet(viewsets.ReadOnlyModelViewSet):
         filterset, filtered = filters.filtered_opportunities(
             self.request.query_params, queryset, self.request
         )
+        self.filterset = filterset  # its rows' clock, for the kept count (count_kept)
         if filterset.errors:
             raise ValidationError(filterset.errors)
         return filtered

@@ -129,6 +129,22 @@ class OpportunityFilter(AreaAndKeywordFilterMixin):
             and (data.get("ordering") or "deadline") != "newest"
         )
 
+    def count_clock(self) -> dict:
+        """How the rows change with the clock alone, for their kept count
+        (apps.core.pagination.CappedPaginator): the open ones leave at their deadline,
+        and without keywords they come from the list's order index, which gives the
+        latest first as cheaply as the soonest. The other statuses, and the empty result
+        of invalid filters, do not change with the clock."""
+        if not self.is_valid():
+            return {"leaves_at": None}
+        data = self.form.cleaned_data
+        if (data.get("status") or Opportunity.Status.PUBLISHED) != Opportunity.Status.PUBLISHED:
+            return {"leaves_at": None}
+        return {
+            "leaves_at": "response_deadline",
+            "count_from_latest": not normalize_text(data.get("q") or ""),
+        }
+
     def filter_deadline_after(self, queryset, name, value):
         start = datetime.combine(value, time.min, tzinfo=UTC)
         return queryset.filter(response_deadline__gte=start)

@@ -40,15 +40,15 @@ def opportunity_list(request):
     filterset, queryset = filtered_opportunities(
         request.GET, selectors.opportunities_public_cards(), request
     )
-    # The count is the same for everyone until an edit (a new generation) or the next
-    # deadline of an open opportunity (when one leaves the open ones).
+    # The count is the same for everyone until an edit (a new generation) or, for the
+    # open ones, until the deadline of one of the rows it counted passes.
     # The page reads its rows' keys only; the cards (apps.core.cards) read whole rows for
     # the cards they must render.
     page = CappedPaginator(
         queryset.values_list("pk", "response_deadline", named=True),
         PAGE_SIZE,
         count_key=list_count_key("opportunities", request, generation),
-        count_holds_until=selectors.next_open_deadline,
+        **filterset.count_clock(),
     ).get_page(request.GET.get("page"))
     now = timezone.now()
     request.page_changes_at = [
