@@ -1,6 +1,8 @@
 """Who may see and change capabilities. The directory's row filter is
 selectors.capabilities_visible_to(); these answer for one capability."""
 
+from django.db import connections, router
+
 from apps.capabilities.models import Capability
 from apps.organizations import permissions as org_permissions
 from apps.organizations.models import Membership, Organization
@@ -33,17 +35,35 @@ def sees_agency_only_on(request) -> bool:
     return request._sees_agency_only
 
 
+def _memberships_sql() -> str:
+    membership, organization = Membership._meta, Organization._meta
+    firm = membership.get_field("organization").column
+    user = membership.get_field("user").column
+    kind = organization.get_field("kind").column
+    status = organization.get_field("verification_status").column
+    return (
+        f"SELECT m.{firm}, o.{kind}, o.{status} FROM {membership.db_table} m"  # noqa: S608 — our own tables
+        f" JOIN {organization.db_table} o ON o.{organization.pk.column} = m.{firm}"
+        f" WHERE m.{user} = %s"
+    )
+
+
+# In plain SQL, as the content generations (apps.core.pagecache): it is read on every
+# signed-in directory request, where the ORM took about 0.5 ms to build the statement (its
+# joins, and the ordering of memberships, which the database then had to sort by), four
+# times what the database spent answering it.
+_MEMBERSHIPS_SQL = _memberships_sql()
+
+
 def directory_viewer(request) -> tuple[bool, list[int]]:
     """(`sees_agency_only_on(request)`, the ids of the user's own firms), from one query
     of the user's memberships: what the directory's rows depend on."""
     user = getattr(request, "user", None)
     rows = []
     if user is not None and user.is_authenticated:
-        rows = list(
-            Membership.objects.filter(user=user).values_list(
-                "organization_id", "organization__kind", "organization__verification_status"
-            )
-        )
+        with connections[router.db_for_read(Membership)].cursor() as cursor:
+            cursor.execute(_MEMBERSHIPS_SQL, [user.pk])
+            rows = cursor.fetchall()
     request._sees_agency_only = any(
         kind in Organization.VETTED_KINDS and status == Organization.Verification.VERIFIED
         for _, kind, status in rows

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from apps.capabilities.selectors import capabilities_visible_to
 from tests.capabilities.factories import CapabilityFactory
+from tests.factories import AgencyFactory, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,28 @@ def test_directory_lists_the_same_rows(role, viewers, three, client):
     content = client.get(reverse("capabilities:directory")).content.decode()
     for name, capability in three.items():
         assert (capability.title_en in content) == (name in EXPECTED[role]), (role, name)
+
+
+def test_directory_of_someone_in_several_organizations_joins_what_each_gives(
+    client, three, firm, viewers
+):
+    """A verified agency's staff member who is also in a firm sees the agency-only rows
+    and their own firm's drafts; another firm's drafts stay hidden."""
+    user = viewers["unverified_agency"]  # pending agency: no agency-only rows by itself
+    MembershipFactory(organization=firm, user=user)
+    MembershipFactory(organization=AgencyFactory(), user=user)
+    elsewhere = CapabilityFactory(
+        organization=OrganizationFactory(),
+        title_en="Other draft",
+        status="draft",
+        published_at=None,
+    )
+    client.force_login(user)
+    content = client.get(reverse("capabilities:directory")).content.decode()
+    for capability in three.values():
+        assert capability.title_en in content
+    assert elsewhere.title_en not in content
+    assert "Download CSV" in content  # verified staff's export
 
 
 def test_export_control_details_are_for_verified_staff_and_the_firm_only(client, viewers, firm):
