@@ -101,12 +101,10 @@ def filter_by_search(queryset, query: str):
     if uses_full_text():
         column = f'"{queryset.model._meta.db_table}"."search_vector"'
         literal = raw_tsquery(tokens)
-        return queryset.alias(
-            # The column names our own table; the query goes in as a parameter.
-            search_match=RawSQL(  # noqa: S611
-                f"{column} @@ %s::tsquery", [literal], output_field=BooleanField()
-            )
-        ).filter(search_match=True)
+        # The column names our own table; the query goes in as a parameter.
+        return queryset.filter(
+            RawSQL(f"{column} @@ %s::tsquery", [literal], output_field=BooleanField())  # noqa: S611
+        )
     for word in normalize_for_search(query).split()[:MAX_QUERY_TOKENS]:
         queryset = queryset.filter(search_text__contains=word)
     return queryset
@@ -144,12 +142,12 @@ def filter_by_areas(queryset, area_ids, *, own_column: bool = False):
     name = "area_vector" if own_column and has_area_vector(queryset.model) else "search_vector"
     column = f'"{queryset.model._meta.db_table}"."{name}"'
     # The column names our own table; the lexemes go in as a parameter.
-    return queryset.alias(
-        area_match=RawSQL(  # noqa: S611
+    return queryset.filter(
+        RawSQL(  # noqa: S611
             f"{column} @@ %s::tsquery", [" | ".join(f"'{t}'" for t in tokens)],
             output_field=BooleanField(),
         )
-    ).filter(area_match=True)  # fmt: skip
+    )  # fmt: skip
 
 
 def update_search_columns(model, pk, *texts: str, area_ids=()) -> None:

@@ -41,9 +41,17 @@ class AreaAndKeywordFilterMixin(LeanFilterSet):
         # once per request is enough.
         self.filters["area"].extra["choices"] = area_choices()
         if self.keyword_placeholder:
-            self.filters["q"].extra["widget"] = FastSearchInput(
-                attrs={"placeholder": self.keyword_placeholder}
-            )
+            self.filters["q"].extra["widget"] = self._keyword_widget()
+
+    @classmethod
+    def _keyword_widget(cls) -> FastSearchInput:
+        """The keyword box with this filter set's placeholder, one per class: the same
+        object for every request, so that the form class is kept (apps.core.filtering)."""
+        widget = cls.__dict__.get("_kept_keyword_widget")
+        if widget is None:
+            widget = FastSearchInput(attrs={"placeholder": cls.keyword_placeholder})
+            cls._kept_keyword_widget = widget
+        return widget
 
     def filter_q(self, queryset, name, value):
         value = normalize_text(value)
