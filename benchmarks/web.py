@@ -181,7 +181,7 @@ member = Membership.objects.filter(organization__kind="agency",
     organization__verification_status="verified").select_related("user").order_by("pk").first()
 session = SessionStore()
 session[SESSION_KEY] = str(member.user.pk)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = "apps.accounts.backends.AuthenticationBackend"
 session[HASH_SESSION_KEY] = member.user.get_session_auth_hash()
 session.create()
 ids = list(Opportunity.objects.filter(status="published").order_by("?")

@@ -172,10 +172,13 @@ NOTIFICATIONS_STALE_SENDING = env.int("NOTIFICATIONS_STALE_SENDING", default=600
 
 # --- Auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# Django's and allauth's backends, reading the signed-in user with a statement compiled
+# once (apps/accounts/backends.py). A session records the path of the backend that signed
+# it in: sessions from before a path here changed are signed out once.
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "apps.accounts.backends.ModelBackend",
+    "apps.accounts.backends.AuthenticationBackend",
 ]
 # Passwords: at least PASSWORD_MIN_LENGTH characters (12 by default, as OWASP ASVS 4 asks
 # of every user-chosen password) and no maximum, so long passphrases are welcome; Django's
