@@ -1,9 +1,13 @@
 """Search tokens: what a document stores and what a query asks for."""
 
+import pytest
+from django.db import connection
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from apps.capabilities.models import Capability
 from apps.core.search import document_tokens, query_tokens
+from apps.opportunities.models import Opportunity
 
 JAPANESE = st.text(alphabet="積層造形熱防護衛星小型レーダあいう々ー", min_size=1, max_size=9)
 
@@ -26,3 +30,18 @@ def test_a_document_stores_every_bigram_and_character():
 def test_a_text_holding_a_word_holds_every_token_the_word_asks_for(word, before, after):
     stored = set(document_tokens(f"{before} {word} {after}").split())
     assert set(query_tokens(word)) <= stored
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", [Opportunity, Capability])
+def test_the_search_vector_stays_in_the_row_on_postgresql(model):
+    """A keyword page tests the vector of every row it walks: kept out of line, each test
+    also read the TOAST relation (opportunities.0011, capabilities.0009)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("storage is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = %s::regclass AND attname = %s",
+            [model._meta.db_table, "search_vector"],
+        )
+        assert cursor.fetchone() == ("m",)
