@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -34,6 +35,8 @@ class OrganizationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["kind", "verification_status", "country", "prefecture"]
     search_fields = ["name_en", "name_ja", "name_kana", "corporate_number", "uei", "email_domain"]
+    # A website typed without its scheme is taken as https, as on the firm's own form.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = [
         "verification_status",
         "verified_at",

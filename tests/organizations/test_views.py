@@ -219,3 +219,20 @@ def test_join_request_decision_never_redirects_off_site(client, firm, firm_owner
     )
     assert response.status_code == 302
     assert response.url == firm.get_absolute_url()
+
+
+def test_the_admin_takes_a_website_without_its_scheme_as_https(rf, firm):
+    """As the firm's own form does; and without Django's warning that its default scheme
+    is about to change."""
+    import warnings
+
+    from django.contrib import admin
+
+    request = rf.get("/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        form_class = admin.site._registry[Organization].get_form(request, firm)
+    assert form_class.base_fields["website"].clean("tsubasa-aero.example") == (
+        "https://tsubasa-aero.example"
+    )
