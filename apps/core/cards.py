@@ -29,7 +29,7 @@ from datetime import datetime
 from django.core.cache import cache
 from django.template.loader import get_template
 from django.utils import timezone, translation
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from apps.core import readahead
 
@@ -92,5 +92,6 @@ def rendered_cards(
         fresh = {keys[row.pk]: template.render({name: row}) for row in missing}
         cache.set_many(fresh, TIMEOUT)
         found.update(fresh)
-    # Each card was rendered by the template engine, which escaped what it shows.
-    return [mark_safe(found[keys[row.pk]]) for row in rows if keys[row.pk] in found]
+    # Each card was rendered by the template engine, which escaped what it shows (a
+    # SafeString as mark_safe makes of a string, without its check for lazy arguments).
+    return [SafeString(found[keys[row.pk]]) for row in rows if keys[row.pk] in found]

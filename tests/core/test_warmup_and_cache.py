@@ -1,5 +1,7 @@
 """The master process's warm-up, and the Redis cache's reused clients."""
 
+import warnings
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -25,6 +27,17 @@ def test_the_redis_cache_reuses_its_client():
     assert cache._cache.get_client("b") is client
     cache.set("warm", 1)
     assert cache.get("warm") == 1
+
+
+def test_the_redis_cache_takes_keys_memcached_would_refuse_without_a_warning(redis_url):
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        pytest.skip("needs the Redis cache (REDIS_URL)")
+    long_key = "card opportunity " + "x" * 300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cache.set_many({long_key: "a", "tab\tkey": "b"})
+        assert cache.get_many([long_key, "tab\tkey"]) == {long_key: "a", "tab\tkey": "b"}
 
 
 WARM_IN_A_FRESH_PROCESS = """
